@@ -1,0 +1,111 @@
+/* store.h - the backend-neutral store: accounts, access keys, and every
+ * tenant resource, read and written in transactions scoped to one account.
+ * Handlers see only this header; SQLite (sqlite.c) is today's backend. */
+#ifndef BH_STORE_H
+#define BH_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/limits.h"
+#include "model/resources.h"
+
+struct store;     /* a handle on one backend; safe to share between threads */
+struct store_tx;  /* one transaction, bound to one account */
+
+#define BH_SEALED_SECRET_MAX 128
+
+struct account {
+	char id[13];
+	char name[BH_MAX_ACCOUNT_NAME + 1];
+	long long created;  /* unix seconds */
+};
+
+struct access_key {
+	char id[BH_ACCESS_KEY_ID_LEN + 1];
+	char account_id[13];
+	bool enabled;
+	long long created;
+	/* the secret sealed under the host key (see hostkey.h); never the clear text */
+	uint8_t sealed_secret[BH_SEALED_SECRET_MAX];
+	size_t sealed_len;
+};
+
+BH_DEFINE_LIST(account_list, struct account);
+BH_DEFINE_LIST(access_key_list, struct access_key);
+
+/* Open (creating if needed) the SQLite store at path, in WAL mode, applying
+ * pending schema migrations. 0 or -errno. */
+int store_open_sqlite(const char *path, struct store **ret);
+void store_close(struct store *s);
+
+/* The revision counter: bumped by every committed transaction that wrote. */
+int store_revision(struct store *s, uint64_t *ret);
+
+/* --- accounts and keys (operator side, not tenant scoped) --- */
+/* All return 0, -ENOENT (no such id), -EEXIST (id taken) or -errno. */
+int store_account_create(struct store *s, const struct account *a);
+int store_account_get(struct store *s, const char *id, struct account *ret);
+int store_account_list(struct store *s, struct account_list *ret);
+/* Deletes the account, its keys and all its resources. */
+int store_account_delete(struct store *s, const char *id);
+
+int store_key_create(struct store *s, const struct access_key *k);
+int store_key_get(struct store *s, const char *id, struct access_key *ret);
+int store_key_list(struct store *s, const char *account_id, struct access_key_list *ret);
+int store_key_set_enabled(struct store *s, const char *id, bool enabled);
+int store_key_delete(struct store *s, const char *id);
+
+/* --- tenant transactions --- */
+
+/* Begin a write transaction that can see and change account_id's resources
+ * only: every read and write below is filtered by it inside the backend, so
+ * another account's id behaves exactly like an id that does not exist.
+ * Transactions are serialised. */
+int store_begin(struct store *s, const char *account_id, struct store_tx **ret);
+/* Commit and free tx; bumps the revision if the transaction wrote. */
+int store_commit(struct store_tx *tx);
+/* Roll back and free tx. */
+void store_rollback(struct store_tx *tx);
+const char *store_tx_account(const struct store_tx *tx);
+
+/* Every get returns -ENOENT for an id the account does not own; every
+ * insert returns -EEXIST for a duplicate key; update/delete of an unknown
+ * id return -ENOENT. Lists hold all of the account's items, sorted by id. */
+int store_vpc_insert(struct store_tx *tx, const struct vpc *v);
+int store_vpc_get(struct store_tx *tx, const char *id, struct vpc *ret);
+int store_vpc_list(struct store_tx *tx, struct vpc_list *ret);
+int store_vpc_update(struct store_tx *tx, const struct vpc *v);
+int store_vpc_delete(struct store_tx *tx, const char *id);
+
+int store_subnet_insert(struct store_tx *tx, const struct subnet *sn);
+int store_subnet_get(struct store_tx *tx, const char *id, struct subnet *ret);
+int store_subnet_list(struct store_tx *tx, struct subnet_list *ret);
+int store_subnet_update(struct store_tx *tx, const struct subnet *sn);
+int store_subnet_delete(struct store_tx *tx, const char *id);
+
+/* (vpc_id, name) is unique: insert returns -EEXIST on a clash. */
+int store_sg_insert(struct store_tx *tx, const struct security_group *g);
+int store_sg_get(struct store_tx *tx, const char *id, struct security_group *ret);
+int store_sg_list(struct store_tx *tx, struct sg_list *ret);
+int store_sg_delete(struct store_tx *tx, const char *id);
+
+int store_sg_rule_insert(struct store_tx *tx, const struct sg_rule *r);
+int store_sg_rule_get(struct store_tx *tx, const char *id, struct sg_rule *ret);
+/* All rules of the account (group_id NULL) or of one group. */
+int store_sg_rule_list(struct store_tx *tx, const char *group_id, struct sg_rule_list *ret);
+int store_sg_rule_update(struct store_tx *tx, const struct sg_rule *r);
+int store_sg_rule_delete(struct store_tx *tx, const char *id);
+
+/* Tags: put replaces the value of an existing (resource, key). delete with
+ * value NULL removes the key whatever its value; with a value, only if it
+ * matches (0 either way when nothing matched). */
+int store_tag_put(struct store_tx *tx, const struct tag *t);
+int store_tag_delete(struct store_tx *tx, const char *resource_id, const char *key, const char *value);
+int store_tag_delete_resource(struct store_tx *tx, const char *resource_id);
+/* All tags of the account (resource_id NULL) or of one resource, sorted by
+ * resource id then key. */
+int store_tag_list(struct store_tx *tx, const char *resource_id, struct tag_list *ret);
+
+#endif
