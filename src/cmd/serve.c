@@ -1,1 +1,164 @@
-/* placeholder: not written yet */
+/* serve.c - `bulkhead serve`: opens the state directory, makes the admin
+ * account on first start, and runs the API until SIGINT or SIGTERM. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "api/http.h"
+#include "cmd/cmd.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "model/ids.h"
+
+static const char serve_usage[] =
+	"usage: bulkhead serve --state-dir DIR [OPTIONS]\n"
+	"\n"
+	"  --state-dir DIR          database, host key and audit log live here (made 0700)\n"
+	"  --listen ADDR:PORT       default " BH_DEFAULT_LISTEN "\n"
+	"  --tls-cert FILE          serve HTTPS with this PEM certificate ...\n"
+	"  --tls-key FILE           ... and this PEM key\n"
+	"  --insecure-http          allow plain HTTP on a non-loopback address\n"
+	"  --region NAME            the region this endpoint serves (default " BH_DEFAULT_REGION ")\n"
+	"  --threads N              HTTP worker threads (default 4)\n";
+
+/* On the very first start there is no account at all: make "admin" with
+ * one key, so that the aws CLI works right away, and say how to use it. */
+static int bootstrap_admin(struct api_config *cfg, const char *endpoint)
+{
+	struct account_list l = { 0 };
+	struct account a = { 0 };
+	char akid[BH_ACCESS_KEY_ID_LEN + 1], secret[BH_SECRET_KEY_LEN + 1];
+	int r;
+
+	r = store_account_list(cfg->store, &l);
+	if (r < 0 || l.count > 0) {
+		list_release(&l);
+		return r;
+	}
+	list_release(&l);
+	bh_strlcpy(a.name, "admin", sizeof(a.name));
+	a.created = (long long)time(NULL);
+	r = account_id_generate(a.id);
+	if (r == 0)
+		r = store_account_create(cfg->store, &a);
+	if (r == 0)
+		r = key_create(cfg->store, &cfg->hostkey, a.id, NULL, NULL, akid, secret);
+	if (r < 0)
+		return r;
+	printf("Created account %s (admin) with access key %s.\n"
+	       "The secret is shown once; keep it.\n\n",
+	       a.id, akid);
+	print_aws_settings(akid, secret, cfg->region, endpoint);
+	fflush(stdout);
+	explicit_bzero(secret, sizeof(secret));
+	return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state-dir", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "tls-cert", required_argument, NULL, 'c' },
+		{ "tls-key", required_argument, NULL, 'k' },
+		{ "insecure-http", no_argument, NULL, 'I' },
+		{ "region", required_argument, NULL, 'r' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct http_options hopts = { .listen = BH_DEFAULT_LISTEN };
+	struct api_config cfg = { 0 };
+	struct http_server *server = NULL;
+	const char *state_dir = NULL, *region = BH_DEFAULT_REGION;
+	char path[4096], endpoint[128];
+	struct diag d;
+	sigset_t sigs;
+	long threads;
+	bool usage = false;
+	int opt, r, sig;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd': state_dir = optarg; break;
+		case 'l': hopts.listen = optarg; break;
+		case 'c': hopts.tls_cert_path = optarg; break;
+		case 'k': hopts.tls_key_path = optarg; break;
+		case 'I': hopts.allow_insecure = true; break;
+		case 'r': region = optarg; break;
+		case 't':
+			if (bh_parse_long(optarg, 1, 64, &threads) < 0)
+				return usage_error("serve", "--threads must be 1 to 64");
+			hopts.threads = (unsigned)threads;
+			break;
+		case 'h': fputs(serve_usage, stdout); return 0;
+		default: return usage_error("serve", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return usage_error("serve", "unexpected argument '%s'", argv[optind]);
+	if (!state_dir)
+		return usage_error("serve", "--state-dir is required");
+	if (bh_strlcpy(cfg.region, region, sizeof(cfg.region)) < 0 || !*region)
+		return usage_error("serve", "--region is too long");
+
+	r = state_dir_prepare(state_dir);
+	if (r == 0)
+		r = state_open_hostkey(state_dir, &cfg.hostkey);
+	if (r == 0)
+		r = state_open_store(state_dir, &cfg.store);
+	if (r == 0 && bh_snprintf(path, sizeof(path), "%s/audit.log", state_dir) < 0)
+		r = -ENAMETOOLONG;
+	if (r == 0)
+		r = audit_open(path, &cfg.audit);
+	if (r < 0) {
+		log_event(LOG_LEVEL_ERROR, "event=state_open dir=%s error=\"%s\"", state_dir, strerror(-r));
+		goto out;
+	}
+	bh_snprintf(endpoint, sizeof(endpoint), "%s://%s", hopts.tls_cert_path ? "https" : "http", hopts.listen);
+	r = bootstrap_admin(&cfg, endpoint);
+	if (r < 0) {
+		log_event(LOG_LEVEL_ERROR, "event=bootstrap error=\"%s\"", strerror(-r));
+		goto out;
+	}
+
+	/* Block the stop signals before threads start so they all inherit
+	 * the mask and only sigwait below sees them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	diag_init(&d);
+	r = http_server_start(&cfg, &hopts, &server, &d);
+	if (r < 0) {
+		fprintf(stderr, "bulkhead serve: %s\n", d.code ? d.message : strerror(-r));
+		/* a refused configuration is a usage error; a failed bind is not */
+		if (d.code && strcmp(d.code, "ListenFailed") != 0)
+			usage = true;
+		goto out;
+	}
+	log_event(LOG_LEVEL_INFO, "event=listening endpoint=%s region=%s state_dir=%s", endpoint, cfg.region,
+		  state_dir);
+	printf("bulkhead API listening on %s (region %s)\n", endpoint, cfg.region);
+	fflush(stdout);
+	sigwait(&sigs, &sig);
+	log_event(LOG_LEVEL_INFO, "event=stopping signal=%d", sig);
+	r = 0;
+out:
+	http_server_stop(server);
+	audit_close(cfg.audit);
+	if (cfg.store)
+		store_close(cfg.store);
+	explicit_bzero(&cfg.hostkey, sizeof(cfg.hostkey));
+	if (usage)
+		return EXIT_USAGE;
+	return r < 0 ? 1 : 0;
+}

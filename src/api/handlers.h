@@ -1,0 +1,49 @@
+/* handlers.h - every EC2 action bulkhead answers, one handler each, grouped
+ * by resource family in handlers_<family>.c. See request.h for the contract. */
+#ifndef BH_HANDLERS_H
+#define BH_HANDLERS_H
+
+#include "api/request.h"
+
+/* handlers_region.c */
+request_handler_fn handle_describe_regions;
+request_handler_fn handle_describe_availability_zones;
+
+/* handlers_vpc.c */
+request_handler_fn handle_create_vpc;
+request_handler_fn handle_describe_vpcs;
+request_handler_fn handle_delete_vpc;
+request_handler_fn handle_modify_vpc_attribute;
+request_handler_fn handle_describe_vpc_attribute;
+
+/* handlers_subnet.c */
+request_handler_fn handle_create_subnet;
+request_handler_fn handle_describe_subnets;
+request_handler_fn handle_delete_subnet;
+request_handler_fn handle_modify_subnet_attribute;
+
+/* handlers_sg.c */
+request_handler_fn handle_create_security_group;
+request_handler_fn handle_describe_security_groups;
+request_handler_fn handle_delete_security_group;
+request_handler_fn handle_authorize_security_group_ingress;
+request_handler_fn handle_authorize_security_group_egress;
+request_handler_fn handle_revoke_security_group_ingress;
+request_handler_fn handle_revoke_security_group_egress;
+request_handler_fn handle_describe_security_group_rules;
+request_handler_fn handle_modify_security_group_rules;
+
+/* handlers_tags.c */
+request_handler_fn handle_create_tags;
+request_handler_fn handle_delete_tags;
+request_handler_fn handle_describe_tags;
+
+/* Shared by CreateVpc and the group handlers: make the VPC's "default"
+ * group with its two default rules (ingress from itself, all egress). */
+int sg_create_default(struct request *r, const char *vpc_id);
+
+/* Shared by CreateSecurityGroup and sg_create_default: the allow-all egress
+ * rule every new group starts with. */
+int sg_add_default_egress(struct request *r, const char *group_id);
+
+#endif
