@@ -123,7 +123,7 @@ static int account_create(struct admin_ctx *c, int argc, char **argv)
 	if (strlen(argv[optind]) == 0 || strlen(argv[optind]) > BH_MAX_ACCOUNT_NAME)
 		return usage_error("admin", "account name must be 1 to %d characters", BH_MAX_ACCOUNT_NAME);
 	if (id && !account_id_is_valid(id))
-		return usage_error("admin", "--id must be 12 digits not starting with 0");
+		return usage_error("admin", "--id must be 12 digits");
 	bh_strlcpy(a.name, argv[optind], sizeof(a.name));
 	a.created = (long long)time(NULL);
 	if (id)

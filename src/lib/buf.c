@@ -156,7 +156,9 @@ int bh_parse_long(const char *s, long min, long max, long *ret)
 	char *end;
 	long v;
 
-	if (!s || !*s || *s == ' ' || *s == '+')
+	/* strtol would skip leading whitespace and accept '+': refuse both, so
+	 * a number has one spelling. */
+	if (!s || (*s != '-' && (*s < '0' || *s > '9')))
 		return -EINVAL;
 	errno = 0;
 	v = strtol(s, &end, 10);

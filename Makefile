@@ -1,0 +1,54 @@
+# Makefile - a thin wrapper over Meson. The two commands of the README:
+#   make run    install what is missing, build, start bulkhead
+#   make test   install what is missing, build with ASan/UBSan, run every test
+
+STATE_DIR ?= state
+LISTEN ?= 127.0.0.1:8773
+FUZZ_SECONDS ?= 20
+PYTHON ?= /usr/bin/python3
+
+.PHONY: all build deps run test unit api-test fuzz fuzz-build check-banned clean
+
+all: build
+
+deps:
+	./scripts/install-deps.sh
+
+build/build.ninja:
+	meson setup build
+
+build: build/build.ninja
+	ninja -C build bulkhead
+
+run: deps build
+	./build/bulkhead serve --state-dir $(STATE_DIR) --listen $(LISTEN)
+
+build-asan/build.ninja:
+	meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+build-fuzz/build.ninja:
+	CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dc_args=-fsanitize=fuzzer-no-link -Dbuildtype=debug
+
+check-banned:
+	./scripts/check-banned.sh
+
+unit: build-asan/build.ninja
+	ninja -C build-asan
+	meson test -C build-asan --print-errorlogs
+
+api-test: build-asan/build.ninja
+	ninja -C build-asan bulkhead
+	BULKHEAD_BIN=$(CURDIR)/build-asan/bulkhead $(PYTHON) -m pytest -q tests/api
+
+fuzz-build: build-fuzz/build.ninja
+	ninja -C build-fuzz tests/fuzz/fuzz_query tests/fuzz/fuzz_sigv4 tests/fuzz/fuzz_cidr
+
+# Each harness runs briefly from its seed corpus; `make fuzz FUZZ_SECONDS=600` runs longer.
+fuzz: fuzz-build
+	./scripts/run-fuzzers.sh build-fuzz $(FUZZ_SECONDS)
+
+test: deps check-banned unit api-test fuzz
+
+clean:
+	rm -rf build build-asan build-fuzz
