@@ -46,6 +46,6 @@ void api_handle(const struct api_config *cfg, const struct api_http_request *req
 
 /* The availability zones of cfg's region: "<region>a", "<region>b". */
 #define BH_ZONE_COUNT 2
-void api_zone_name(const struct api_config *cfg, size_t i, char ret[BH_REGION_NAME + 2]);
+void api_zone_name(const struct api_config *cfg, size_t i, char ret[BH_AZ_NAME]);
 
 #endif

@@ -46,9 +46,9 @@ static const struct action actions[] = {
 	{ "RevokeSecurityGroupIngress", handle_revoke_security_group_ingress },
 };
 
-void api_zone_name(const struct api_config *cfg, size_t i, char ret[BH_REGION_NAME + 2])
+void api_zone_name(const struct api_config *cfg, size_t i, char ret[BH_AZ_NAME])
 {
-	bh_snprintf(ret, BH_REGION_NAME + 2, "%s%c", cfg->region, (char)('a' + i));
+	bh_snprintf(ret, BH_AZ_NAME, "%s%c", cfg->region, (char)('a' + i));
 }
 
 void request_note_resource(struct request *r, const char *id)
@@ -168,6 +168,9 @@ static int request_run(struct request *r, const struct action *a)
 		return diag_set_status(&r->diag, 412, "DryRunOperation",
 				       "Request would have succeeded, but DryRun flag is set.");
 	rc = store_begin(r->cfg->store, r->account_id, &r->tx);
+	if (rc == -ENOENT)  /* the account was deleted since its key was checked */
+		return diag_set_status(&r->diag, 401, "AuthFailure",
+				       "AWS was not able to validate the provided access credentials");
 	if (rc < 0)
 		return request_store_error(r, rc);
 	rc = a->handler(r);

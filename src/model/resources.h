@@ -10,7 +10,7 @@
 #include "lib/limits.h"
 #include "model/cidr.h"
 
-#define BH_AZ_NAME 32
+#define BH_AZ_NAME 48  /* region name (BH_REGION_NAME) plus a zone letter, with room */
 
 struct vpc {
 	char id[BH_MAX_ID];

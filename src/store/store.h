@@ -1,6 +1,17 @@
 /* store.h - the backend-neutral store: accounts, access keys, and every
  * tenant resource, read and written in transactions scoped to one account.
- * Handlers see only this header; SQLite (sqlite.c) is today's backend. */
+ * Handlers see only this header; backends plug in behind backend.h.
+ *
+ * Errors common to every call: -EINVAL for a NULL argument, a struct field
+ * not NUL-terminated within its array, or a value the schema refuses (a
+ * boolean out of range, a protocol past 255); -EBUSY when another process
+ * held the database past the busy timeout; -ENOMEM; -EIO for anything else
+ * the backend reports. A list call appends to ret, which the caller zeroes
+ * first and frees with list_release; on error ret is released and empty.
+ *
+ * Threads: a store may be shared. One transaction runs at a time; the
+ * thread that began it must commit or roll it back, and may not call any
+ * other store function meanwhile (that returns -EDEADLK, never hangs). */
 #ifndef BH_STORE_H
 #define BH_STORE_H
 
@@ -40,7 +51,8 @@ BH_DEFINE_LIST(access_key_list, struct access_key);
 int store_open_sqlite(const char *path, struct store **ret);
 void store_close(struct store *s);
 
-/* The revision counter: bumped by every committed transaction that wrote. */
+/* The revision counter: bumped by every committed transaction that wrote,
+ * account and key changes included. */
 int store_revision(struct store *s, uint64_t *ret);
 
 /* --- accounts and keys (operator side, not tenant scoped) --- */
@@ -48,11 +60,14 @@ int store_revision(struct store *s, uint64_t *ret);
 int store_account_create(struct store *s, const struct account *a);
 int store_account_get(struct store *s, const char *id, struct account *ret);
 int store_account_list(struct store *s, struct account_list *ret);
-/* Deletes the account, its keys and all its resources. */
+/* Deletes the account, its keys and all its resources, in one transaction. */
 int store_account_delete(struct store *s, const char *id);
 
+/* -ENOENT when k->account_id names no account; -EINVAL for sealed_len 0
+ * or above BH_SEALED_SECRET_MAX. */
 int store_key_create(struct store *s, const struct access_key *k);
 int store_key_get(struct store *s, const char *id, struct access_key *ret);
+/* The account's keys sorted by id; account_id NULL lists every key. */
 int store_key_list(struct store *s, const char *account_id, struct access_key_list *ret);
 int store_key_set_enabled(struct store *s, const char *id, bool enabled);
 int store_key_delete(struct store *s, const char *id);
@@ -62,7 +77,7 @@ int store_key_delete(struct store *s, const char *id);
 /* Begin a write transaction that can see and change account_id's resources
  * only: every read and write below is filtered by it inside the backend, so
  * another account's id behaves exactly like an id that does not exist.
- * Transactions are serialised. */
+ * Transactions are serialised. -ENOENT when the account does not exist. */
 int store_begin(struct store *s, const char *account_id, struct store_tx **ret);
 /* Commit and free tx; bumps the revision if the transaction wrote. */
 int store_commit(struct store_tx *tx);
@@ -72,7 +87,11 @@ const char *store_tx_account(const struct store_tx *tx);
 
 /* Every get returns -ENOENT for an id the account does not own; every
  * insert returns -EEXIST for a duplicate key; update/delete of an unknown
- * id return -ENOENT. Lists hold all of the account's items, sorted by id. */
+ * id return -ENOENT. Lists hold all of the account's items, sorted by id.
+ * Parents are checked inside the account: inserting or updating a subnet
+ * or group whose vpc_id, or a rule whose group_id, the account does not
+ * own returns -ENOENT. Deleting a VPC that still has subnets or groups
+ * (the default group too: delete it first) returns -ENOTEMPTY. */
 int store_vpc_insert(struct store_tx *tx, const struct vpc *v);
 int store_vpc_get(struct store_tx *tx, const char *id, struct vpc *ret);
 int store_vpc_list(struct store_tx *tx, struct vpc_list *ret);
@@ -89,6 +108,8 @@ int store_subnet_delete(struct store_tx *tx, const char *id);
 int store_sg_insert(struct store_tx *tx, const struct security_group *g);
 int store_sg_get(struct store_tx *tx, const char *id, struct security_group *ret);
 int store_sg_list(struct store_tx *tx, struct sg_list *ret);
+/* Removes the group's own rules with it. Rules of other groups that name
+ * it as their peer (ref_group_id) are the caller's to check. */
 int store_sg_delete(struct store_tx *tx, const char *id);
 
 int store_sg_rule_insert(struct store_tx *tx, const struct sg_rule *r);

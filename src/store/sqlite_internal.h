@@ -1,0 +1,170 @@
+/* sqlite_internal.h - what the SQLite backend's files share: the handle,
+ * the transaction, and the few helpers every statement goes through. */
+#ifndef BH_STORE_SQLITE_INTERNAL_H
+#define BH_STORE_SQLITE_INTERNAL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "store/backend.h"
+
+struct sqlite_store {
+	struct store base;
+	sqlite3 *db;
+	/* One connection, one writer: begin takes it, commit/rollback give it
+	 * back. Error-checking, so a nested begin fails instead of hanging. */
+	pthread_mutex_t lock;
+};
+
+struct sqlite_tx {
+	struct store_tx base;
+	bool dirty;  /* a write changed at least one row: commit bumps the revision */
+};
+
+static inline struct sqlite_store *sqlite_store_of(struct store *s)
+{
+	return bh_container_of(s, struct sqlite_store, base);
+}
+
+static inline struct sqlite_tx *sqlite_tx_of(struct store_tx *tx)
+{
+	return bh_container_of(tx, struct sqlite_tx, base);
+}
+
+/* What a failed SQLITE_CONSTRAINT_FOREIGNKEY means depends on the statement:
+ * an insert or update names a parent that is not there, a delete would
+ * orphan children. */
+enum sqlite_fk_meaning {
+	SQLITE_FK_MISSING_PARENT,  /* -> -ENOENT */
+	SQLITE_FK_HAS_CHILDREN,    /* -> -ENOTEMPTY */
+};
+
+/* Map an SQLite result code to -errno (see store.h for the contract). */
+int sqlite_errno(int rc, enum sqlite_fk_meaning fk);
+
+/* Operator-side SQL (accounts, keys, meta), not tenant scoped. */
+int sqlite_db_prepare(struct sqlite_store *ss, const char *sql, sqlite3_stmt **ret);
+
+/* Step a write statement to its end and report how many rows it changed. */
+int sqlite_step_write(sqlite3_stmt *st, enum sqlite_fk_meaning fk, int *ret_changes);
+
+/* Step a read statement once: 1 for a row, 0 at the end, or -errno. */
+int sqlite_step_row(sqlite3_stmt *st);
+
+/* Bind by parameter name. The text binders refuse (-EINVAL) a fixed-size
+ * field that is not NUL-terminated within its size; _or_null binds "" as
+ * NULL. A name the statement lacks is a bug and returns -EINVAL. */
+int sqlite_bind_field(sqlite3_stmt *st, const char *name, const char *field, size_t size);
+int sqlite_bind_field_or_null(sqlite3_stmt *st, const char *name, const char *field,
+			      size_t size);
+int sqlite_bind_str(sqlite3_stmt *st, const char *name, const char *s);  /* NULL binds NULL */
+int sqlite_bind_int64(sqlite3_stmt *st, const char *name, long long v);
+int sqlite_bind_blob(sqlite3_stmt *st, const char *name, const void *data, size_t len);
+
+/* Copy a text column (NULL reads as "") into a fixed field; -EIO if the
+ * stored text does not fit, which only a damaged database can cause. */
+int sqlite_col_field(sqlite3_stmt *st, int col, char *field, size_t size);
+
+/* --- sqlite_tenant.c: tenancy in one place ---
+ *
+ * The one way tenant SQL is prepared: the text must use the parameter
+ * :account, which is bound here to the transaction's account and nowhere
+ * else. SQL without it, or with a second statement behind the first, is
+ * refused with -EINVAL before it can run. Tests call it directly. */
+int sqlite_tx_prepare(struct store_tx *tx, const char *sql, sqlite3_stmt **ret);
+
+/* The same inside a tenant transaction; sets tx->dirty when it changed rows
+ * and reports how many it changed. */
+int sqlite_tx_write(struct store_tx *tx, sqlite3_stmt *st, enum sqlite_fk_meaning fk,
+		    int *ret_changes);
+
+/* The shapes every tenant resource shares, all through sqlite_tx_prepare.
+ * read fills one item from a row; bind binds an item's own parameters.
+ * get: :id, -ENOENT when no row of this account has it.
+ * list: appends every row; binds filter (may be NULL) to :filter when the
+ *       SQL has it; on error the list is released.
+ * put: an insert (-EEXIST, -ENOENT for a missing parent) or, with update,
+ *      an update that must match a row (-ENOENT).
+ * delete: :id, -ENOENT when nothing matched, -ENOTEMPTY when rows of
+ *         another table still depend on it. */
+int sqlite_tx_get(struct store_tx *tx, const char *sql, const char *id,
+		  int (*read)(sqlite3_stmt *st, void *item), void *ret);
+int sqlite_tx_list(struct store_tx *tx, const char *sql, const char *filter,
+		   int (*read)(sqlite3_stmt *st, void *item), void **items, size_t *count,
+		   size_t *cap, size_t item_size);
+#define SQLITE_TX_LIST(tx, sql, filter, read, l)                                        \
+	sqlite_tx_list((tx), (sql), (filter), (read), (void **)&(l)->items, &(l)->count, \
+		       &(l)->cap, sizeof(*(l)->items))
+int sqlite_tx_put(struct store_tx *tx, const char *sql,
+		  int (*bind)(sqlite3_stmt *st, const void *item), const void *item, bool update);
+int sqlite_tx_delete(struct store_tx *tx, const char *sql, const char *id);
+
+/* Run the migrations up to the newest this code knows (sqlite_schema.c).
+ * -EPROTO when the database is newer than the code. */
+int sqlite_schema_migrate(sqlite3 *db);
+extern const int sqlite_schema_version;
+
+/* Remove every row of the transaction's account, the account included
+ * (sqlite_accounts.c); -ENOENT when there is no such account. */
+int sqlite_account_purge(struct store_tx *tx);
+
+/* --- the ops table's entries, by file --- */
+
+/* sqlite_accounts.c */
+int sqlite_account_create(struct store *s, const struct account *a);
+int sqlite_account_get(struct store *s, const char *id, struct account *ret);
+int sqlite_account_list(struct store *s, struct account_list *ret);
+int sqlite_account_delete(struct store *s, const char *id);
+int sqlite_key_create(struct store *s, const struct access_key *k);
+int sqlite_key_get(struct store *s, const char *id, struct access_key *ret);
+int sqlite_key_list(struct store *s, const char *account_id, struct access_key_list *ret);
+int sqlite_key_set_enabled(struct store *s, const char *id, bool enabled);
+int sqlite_key_delete(struct store *s, const char *id);
+
+/* sqlite.c: transactions, also used by the operator-side calls */
+int sqlite_begin(struct store *s, const char *account_id, struct store_tx **ret);
+int sqlite_commit(struct store_tx *tx);
+void sqlite_rollback(struct store_tx *tx);
+/* The connection's lock: 0, or -EDEADLK when this thread already holds it
+ * (a store call made inside an open transaction). */
+int sqlite_lock(struct sqlite_store *ss);
+void sqlite_unlock(struct sqlite_store *ss);
+/* Operator-side write transaction on the same lock, no account: begin
+ * locks; end commits when r is 0 (bumping the revision if wrote) or rolls
+ * back otherwise, unlocks, and returns r or the commit's error. */
+int sqlite_op_begin(struct sqlite_store *ss);
+int sqlite_op_end(struct sqlite_store *ss, int r, bool wrote);
+
+/* sqlite_network.c */
+int sqlite_vpc_insert(struct store_tx *tx, const struct vpc *v);
+int sqlite_vpc_get(struct store_tx *tx, const char *id, struct vpc *ret);
+int sqlite_vpc_list(struct store_tx *tx, struct vpc_list *ret);
+int sqlite_vpc_update(struct store_tx *tx, const struct vpc *v);
+int sqlite_vpc_delete(struct store_tx *tx, const char *id);
+int sqlite_subnet_insert(struct store_tx *tx, const struct subnet *sn);
+int sqlite_subnet_get(struct store_tx *tx, const char *id, struct subnet *ret);
+int sqlite_subnet_list(struct store_tx *tx, struct subnet_list *ret);
+int sqlite_subnet_update(struct store_tx *tx, const struct subnet *sn);
+int sqlite_subnet_delete(struct store_tx *tx, const char *id);
+
+/* sqlite_groups.c */
+int sqlite_sg_insert(struct store_tx *tx, const struct security_group *g);
+int sqlite_sg_get(struct store_tx *tx, const char *id, struct security_group *ret);
+int sqlite_sg_list(struct store_tx *tx, struct sg_list *ret);
+int sqlite_sg_delete(struct store_tx *tx, const char *id);
+int sqlite_sg_rule_insert(struct store_tx *tx, const struct sg_rule *r);
+int sqlite_sg_rule_get(struct store_tx *tx, const char *id, struct sg_rule *ret);
+int sqlite_sg_rule_list(struct store_tx *tx, const char *group_id, struct sg_rule_list *ret);
+int sqlite_sg_rule_update(struct store_tx *tx, const struct sg_rule *r);
+int sqlite_sg_rule_delete(struct store_tx *tx, const char *id);
+
+/* sqlite_tags.c */
+int sqlite_tag_put(struct store_tx *tx, const struct tag *t);
+int sqlite_tag_delete(struct store_tx *tx, const char *resource_id, const char *key,
+		      const char *value);
+int sqlite_tag_delete_resource(struct store_tx *tx, const char *resource_id);
+int sqlite_tag_list(struct store_tx *tx, const char *resource_id, struct tag_list *ret);
+
+#endif
