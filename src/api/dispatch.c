@@ -145,6 +145,9 @@ static int request_authenticate(struct request *r, const struct api_http_request
 		return diag_set_status(&r->diag, 403, "SignatureDoesNotMatch",
 				       "Credential should be scoped to a valid region and service: expected %s/ec2, got %.32s/%.32s",
 				       r->cfg->region, auth.region, auth.service);
+	if (auth.payload_unsigned && req->body_len > 0)
+		return diag_set_status(&r->diag, 403, "SignatureDoesNotMatch",
+				       "UNSIGNED-PAYLOAD is refused for a request with a body: its parameters must be signed");
 	rc = hostkey_open(&r->cfg->hostkey, key.sealed_secret, key.sealed_len, secret, sizeof(secret));
 	if (rc < 0)
 		return diag_set_status(&r->diag, 500, "InternalError", "The access key could not be unsealed");

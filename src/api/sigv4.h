@@ -43,6 +43,9 @@ struct sigv4_auth {
 	char signed_headers[BH_MAX_SIGNED_HEADERS][64]; /* lower case, sorted as given */
 	size_t signed_header_count;
 	char signature[65];                          /* lower-case hex */
+	/* x-amz-content-sha256 is signed and says UNSIGNED-PAYLOAD: the body is
+	 * not covered by the signature, so the caller must not act on it. */
+	bool payload_unsigned;
 };
 
 /* Find and parse the signature of req. Errors (diag code, HTTP status):
