@@ -115,7 +115,7 @@ static int account_create(struct admin_ctx *c, int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (opt != 'i')
-			return usage_error("admin", "account create: unknown option");
+			return usage_error("admin", "account create: bad option '%s'", argv[optind - 1]);
 		id = optarg;
 	}
 	if (optind != argc - 1)
@@ -186,7 +186,7 @@ static int key_create_cmd(struct admin_ctx *c, int argc, char **argv)
 		else if (opt == 's')
 			import_secret = optarg;
 		else
-			return usage_error("admin", "key create: unknown option");
+			return usage_error("admin", "key create: bad option '%s'", argv[optind - 1]);
 	}
 	if (optind != argc - 1)
 		return usage_error("admin", "key create takes one ACCOUNT-ID");
@@ -302,7 +302,7 @@ int cmd_admin(int argc, char **argv)
 		case 'r': c.region = optarg; break;
 		case 'e': c.endpoint = optarg; break;
 		case 'h': fputs(admin_usage, stdout); return 0;
-		default: return usage_error("admin", "unknown option");
+		default: return usage_error("admin", "bad option '%s'", argv[optind - 1]);
 		}
 	}
 	if (!c.state_dir)

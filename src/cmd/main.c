@@ -1,6 +1,7 @@
 /* main.c - the bulkhead binary: picks the subcommand and owns the
  * conventions every subcommand shares (help, usage errors, state dir). */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,6 +60,7 @@ int state_open_hostkey(const char *dir, struct hostkey *ret)
 
 int main(int argc, char **argv)
 {
+	opterr = 0;  /* usage_error prints the one line a bad option gets */
 	if (argc < 2) {
 		fputs(main_usage, stderr);
 		return EXIT_USAGE;

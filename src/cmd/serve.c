@@ -98,7 +98,7 @@ int cmd_serve(int argc, char **argv)
 			hopts.threads = (unsigned)threads;
 			break;
 		case 'h': fputs(serve_usage, stdout); return 0;
-		default: return usage_error("serve", "unknown option");
+		default: return usage_error("serve", "bad option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
