@@ -4,23 +4,56 @@
 
 #include <string.h>
 
-void xml_escape(struct buf *b, const char *s)
+/* Length of the well-formed UTF-8 sequence at s, or 0 if it is not one
+ * (overlong, surrogate, past U+10FFFF, or cut short). */
+static size_t utf8_sequence_len(const unsigned char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	unsigned cp;
+	size_t n, i;
 
-		switch (c) {
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void xml_escape(struct buf *b, const char *text)
+{
+	const unsigned char *s = (const unsigned char *)text;
+
+	while (*s) {
+		size_t n = utf8_sequence_len(s);
+
+		if (n == 0 || (*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')) {
+			/* not representable in XML 1.0 text: U+FFFD keeps the answer parseable */
+			buf_puts(b, "\xef\xbf\xbd");
+			s++;
+			continue;
+		}
+		switch (*s) {
 		case '&': buf_puts(b, "&amp;"); break;
 		case '<': buf_puts(b, "&lt;"); break;
 		case '>': buf_puts(b, "&gt;"); break;
 		case '"': buf_puts(b, "&quot;"); break;
 		case '\'': buf_puts(b, "&apos;"); break;
-		default:
-			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-				buf_puts(b, "\xef\xbf\xbd");
-			else
-				buf_putc(b, (char)c);
+		default: buf_append(b, s, n);
 		}
+		s += n;
 	}
 }
 

@@ -32,6 +32,18 @@ static void test_replaces_control_bytes(void **state)
 	buf_release(&b);
 }
 
+static void test_replaces_invalid_utf8(void **state)
+{
+	struct buf b = BUF_INIT(4096);
+
+	(void)state;
+	/* é is kept; a lone continuation byte, a cut sequence and an overlong
+	 * encoding each become U+FFFD */
+	xml_text(&b, "v", "\xc3\xa9|\x80|\xe2\x82|\xc0\xaf");
+	assert_string_equal(buf_str(&b), "<v>\xc3\xa9|\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd</v>");
+	buf_release(&b);
+}
+
 static void test_scalars(void **state)
 {
 	struct buf b = BUF_INIT(4096);
@@ -89,6 +101,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escapes_text),
 		cmocka_unit_test(test_replaces_control_bytes),
+		cmocka_unit_test(test_replaces_invalid_utf8),
 		cmocka_unit_test(test_scalars),
 		cmocka_unit_test(test_error_document),
 		cmocka_unit_test(test_overflow_is_flagged),
