@@ -57,6 +57,92 @@ struct tag {
 	char value[BH_MAX_TAG_VALUE + 1];
 };
 
+
+/* --- compute and networking (the agent's inputs) --- */
+
+#define BH_IPV4_STR 16
+#define BH_MAC_STR 18
+#define BH_MAX_ENI_GROUPS 5  /* security groups per network interface, as EC2 */
+
+/* EC2 instance states. The API writes the transitional ones (pending,
+ * stopping, shutting-down); the agent writes the settled ones once the
+ * kernel matches (running, stopped, terminated). */
+#define BH_STATE_PENDING "pending"
+#define BH_STATE_RUNNING "running"
+#define BH_STATE_STOPPING "stopping"
+#define BH_STATE_STOPPED "stopped"
+#define BH_STATE_SHUTTING_DOWN "shutting-down"
+#define BH_STATE_TERMINATED "terminated"
+
+struct instance {
+	char id[BH_MAX_ID];              /* i-... */
+	char reservation_id[BH_MAX_ID];  /* r-... */
+	char image_id[BH_MAX_ID];        /* ami-... (the built-in bulkhead-netns image) */
+	char instance_type[32];
+	char subnet_id[BH_MAX_ID];       /* "" in the shared public network */
+	char vpc_id[BH_MAX_ID];          /* "" in the shared public network */
+	char availability_zone[BH_AZ_NAME];
+	char state[16];                  /* BH_STATE_* */
+	char eni_id[BH_MAX_ID];          /* primary network interface */
+	long long launch_time;           /* unix seconds */
+	int launch_index;                /* amiLaunchIndex within its reservation */
+	char client_token[65];
+};
+
+struct eni {
+	char id[BH_MAX_ID];              /* eni-... */
+	char subnet_id[BH_MAX_ID];       /* "" in the shared public network */
+	char vpc_id[BH_MAX_ID];
+	char instance_id[BH_MAX_ID];     /* "" when detached */
+	char availability_zone[BH_AZ_NAME];
+	char mac[BH_MAC_STR];            /* 02:xx:xx:xx:xx:xx, locally administered */
+	char private_ip[BH_IPV4_STR];
+	char public_ip[BH_IPV4_STR];     /* "" unless MapPublicIpOnLaunch, an EIP or the public network */
+	bool source_dest_check;          /* EC2 default true */
+	char description[BH_MAX_NAME + 1];
+	char group_ids[BH_MAX_ENI_GROUPS][BH_MAX_ID];
+	size_t group_count;
+};
+
+struct route_table {
+	char id[BH_MAX_ID];              /* rtb-... */
+	char vpc_id[BH_MAX_ID];
+	bool is_main;                    /* the VPC's main table: cannot be deleted */
+	int kernel_table;                /* Linux routing table number, unique per VPC (>= 100) */
+};
+
+/* A route's target: exactly one of gateway_id ("local" or igw-...),
+ * instance_id or eni_id. */
+struct route {
+	char route_table_id[BH_MAX_ID];
+	char destination[BH_CIDR_STR];
+	char gateway_id[BH_MAX_ID];
+	char instance_id[BH_MAX_ID];
+	char eni_id[BH_MAX_ID];
+	char origin[24];                 /* CreateRouteTable (local) or CreateRoute */
+};
+
+struct rtb_association {
+	char id[BH_MAX_ID];              /* rtbassoc-... */
+	char route_table_id[BH_MAX_ID];
+	char subnet_id[BH_MAX_ID];       /* "" for the main association */
+	bool is_main;
+};
+
+struct internet_gateway {
+	char id[BH_MAX_ID];              /* igw-... */
+	char vpc_id[BH_MAX_ID];          /* "" when detached */
+};
+
+struct address {
+	char allocation_id[BH_MAX_ID];   /* eipalloc-... */
+	char public_ip[BH_IPV4_STR];
+	char association_id[BH_MAX_ID];  /* eipassoc-..., "" when not associated */
+	char instance_id[BH_MAX_ID];
+	char eni_id[BH_MAX_ID];
+	char private_ip[BH_IPV4_STR];
+};
+
 /* A growable array of one resource type, as returned by store list calls. */
 #define BH_DEFINE_LIST(name, type)                                       \
 	struct name {                                                    \
@@ -70,6 +156,13 @@ BH_DEFINE_LIST(subnet_list, struct subnet);
 BH_DEFINE_LIST(sg_list, struct security_group);
 BH_DEFINE_LIST(sg_rule_list, struct sg_rule);
 BH_DEFINE_LIST(tag_list, struct tag);
+BH_DEFINE_LIST(instance_list, struct instance);
+BH_DEFINE_LIST(eni_list, struct eni);
+BH_DEFINE_LIST(route_table_list, struct route_table);
+BH_DEFINE_LIST(route_list, struct route);
+BH_DEFINE_LIST(rtb_association_list, struct rtb_association);
+BH_DEFINE_LIST(igw_list, struct internet_gateway);
+BH_DEFINE_LIST(address_list, struct address);
 
 /* Append one zeroed item and return it, or NULL when out of memory. The
  * list owns items; free with list_release. */

@@ -129,4 +129,80 @@ int store_tag_delete_resource(struct store_tx *tx, const char *resource_id);
  * resource id then key. */
 int store_tag_list(struct store_tx *tx, const char *resource_id, struct tag_list *ret);
 
+/* --- compute and networking (same rules as above) ---
+ * A security group with vpc_id "" belongs to the shared public network.
+ * An instance or ENI with subnet_id "" lives in the shared public network. */
+int store_instance_insert(struct store_tx *tx, const struct instance *i);
+int store_instance_get(struct store_tx *tx, const char *id, struct instance *ret);
+int store_instance_list(struct store_tx *tx, struct instance_list *ret);
+int store_instance_update(struct store_tx *tx, const struct instance *i);
+int store_instance_delete(struct store_tx *tx, const char *id);
+
+/* An ENI's group list is saved and loaded with it (an ordered set). */
+int store_eni_insert(struct store_tx *tx, const struct eni *e);
+int store_eni_get(struct store_tx *tx, const char *id, struct eni *ret);
+int store_eni_list(struct store_tx *tx, struct eni_list *ret);
+int store_eni_update(struct store_tx *tx, const struct eni *e);
+int store_eni_delete(struct store_tx *tx, const char *id);
+
+/* kernel_table is assigned by the store on insert (unique per VPC, from 100). */
+int store_route_table_insert(struct store_tx *tx, struct route_table *rt);
+int store_route_table_get(struct store_tx *tx, const char *id, struct route_table *ret);
+int store_route_table_list(struct store_tx *tx, struct route_table_list *ret);
+int store_route_table_delete(struct store_tx *tx, const char *id);
+
+/* (route_table_id, destination) is the key. */
+int store_route_insert(struct store_tx *tx, const struct route *r);
+int store_route_update(struct store_tx *tx, const struct route *r);
+int store_route_delete(struct store_tx *tx, const char *route_table_id, const char *destination);
+/* All routes of the account (route_table_id NULL) or of one table. */
+int store_route_list(struct store_tx *tx, const char *route_table_id, struct route_list *ret);
+
+/* A subnet has at most one association: insert returns -EEXIST otherwise. */
+int store_rtb_association_insert(struct store_tx *tx, const struct rtb_association *a);
+int store_rtb_association_get(struct store_tx *tx, const char *id, struct rtb_association *ret);
+int store_rtb_association_update(struct store_tx *tx, const struct rtb_association *a);
+int store_rtb_association_delete(struct store_tx *tx, const char *id);
+int store_rtb_association_list(struct store_tx *tx, struct rtb_association_list *ret);
+
+int store_igw_insert(struct store_tx *tx, const struct internet_gateway *g);
+int store_igw_get(struct store_tx *tx, const char *id, struct internet_gateway *ret);
+int store_igw_list(struct store_tx *tx, struct igw_list *ret);
+int store_igw_update(struct store_tx *tx, const struct internet_gateway *g);
+int store_igw_delete(struct store_tx *tx, const char *id);
+
+/* Public addresses are unique across all accounts: insert returns -EEXIST
+ * for a public_ip held by anyone. */
+int store_address_insert(struct store_tx *tx, const struct address *a);
+int store_address_get(struct store_tx *tx, const char *allocation_id, struct address *ret);
+int store_address_list(struct store_tx *tx, struct address_list *ret);
+int store_address_update(struct store_tx *tx, const struct address *a);
+int store_address_delete(struct store_tx *tx, const char *allocation_id);
+/* Every public address in use by any account (EIPs, and ENIs' public_ip),
+ * so allocation can pick a free one without learning whose they are. */
+int store_public_ips_in_use(struct store_tx *tx, struct address_list *ret);
+
+/* --- the agent's side (root, not tenant scoped) --- */
+
+/* Load every account's desired state at one revision, in one read
+ * transaction. */
+struct snapshot;
+int store_snapshot_load(struct store *s, struct snapshot *ret);
+
+/* Record what the agent made true: an instance's settled state, written
+ * only if its state is still from_state (pending -> running, stopping ->
+ * stopped, shutting-down -> terminated), so a newer request is never
+ * overwritten (-ESTALE then); and the revision the host has applied.
+ * Neither bumps the revision: they report, they do not desire. */
+int store_agent_set_instance_state(struct store *s, const char *instance_id, const char *from_state,
+				   const char *to_state);
+int store_agent_set_applied(struct store *s, const char *host, uint64_t revision, long long when);
+struct agent_status {
+	char host[64];
+	uint64_t applied_revision;
+	long long updated;  /* unix seconds */
+};
+BH_DEFINE_LIST(agent_status_list, struct agent_status);
+int store_agent_status_list(struct store *s, struct agent_status_list *ret);
+
 #endif
