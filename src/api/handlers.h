@@ -38,6 +38,44 @@ request_handler_fn handle_create_tags;
 request_handler_fn handle_delete_tags;
 request_handler_fn handle_describe_tags;
 
+/* handlers_instance.c */
+request_handler_fn handle_run_instances;
+request_handler_fn handle_describe_instances;
+request_handler_fn handle_terminate_instances;
+request_handler_fn handle_stop_instances;
+request_handler_fn handle_start_instances;
+request_handler_fn handle_modify_instance_attribute;
+request_handler_fn handle_describe_images;
+
+/* handlers_eni.c */
+request_handler_fn handle_describe_network_interfaces;
+request_handler_fn handle_modify_network_interface_attribute;
+
+/* handlers_route.c */
+request_handler_fn handle_create_route_table;
+request_handler_fn handle_describe_route_tables;
+request_handler_fn handle_associate_route_table;
+request_handler_fn handle_disassociate_route_table;
+request_handler_fn handle_replace_route_table_association;
+request_handler_fn handle_create_route;
+request_handler_fn handle_replace_route;
+request_handler_fn handle_delete_route;
+request_handler_fn handle_delete_route_table;
+
+/* handlers_igw.c */
+request_handler_fn handle_create_internet_gateway;
+request_handler_fn handle_attach_internet_gateway;
+request_handler_fn handle_detach_internet_gateway;
+request_handler_fn handle_delete_internet_gateway;
+request_handler_fn handle_describe_internet_gateways;
+
+/* handlers_address.c */
+request_handler_fn handle_allocate_address;
+request_handler_fn handle_associate_address;
+request_handler_fn handle_disassociate_address;
+request_handler_fn handle_release_address;
+request_handler_fn handle_describe_addresses;
+
 /* Shared by CreateVpc and the group handlers: make the VPC's "default"
  * group with its two default rules (ingress from itself, all egress). */
 int sg_create_default(struct request *r, const char *vpc_id);

@@ -18,6 +18,8 @@ static const char main_usage[] =
 	"commands:\n"
 	"  serve   run the EC2-compatible API\n"
 	"  admin   manage accounts and access keys\n"
+	"  agent   make the kernel match the desired state (root)\n"
+	"  exec    run a command inside an instance (root)\n"
 	"\n"
 	"Run 'bulkhead COMMAND --help' for a command's options.\n";
 
@@ -77,6 +79,10 @@ int main(int argc, char **argv)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "admin") == 0)
 		return cmd_admin(argc - 1, argv + 1);
+	if (strcmp(argv[1], "agent") == 0)
+		return cmd_agent(argc - 1, argv + 1);
+	if (strcmp(argv[1], "exec") == 0)
+		return cmd_exec(argc - 1, argv + 1);
 	fprintf(stderr, "bulkhead: unknown command '%s' (see 'bulkhead --help')\n", argv[1]);
 	return EXIT_USAGE;
 }

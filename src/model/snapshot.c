@@ -1,0 +1,1 @@
+/* snapshot.c - placeholder: written with the store's snapshot loader. */
