@@ -3,11 +3,12 @@
 # and test. Installs only what is missing; run as root.
 set -eu
 
-BUILD="gcc clang libclang-rt-14-dev meson ninja-build pkg-config libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libcmocka-dev"
-TEST="python3 python3-boto3 python3-botocore python3-pytest awscli sqlite3"
+BUILD="gcc clang libclang-rt-14-dev meson ninja-build pkg-config libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libcmocka-dev libnftables-dev"
+RUN="nftables iproute2"
+TEST="python3 python3-boto3 python3-botocore python3-pytest awscli sqlite3 python3-scapy iputils-ping netcat-openbsd tcpdump"
 
 missing=""
-for p in $BUILD $TEST; do
+for p in $BUILD $RUN $TEST; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 		missing="$missing $p"
 	fi
