@@ -62,6 +62,57 @@ struct store_backend_ops {
 			  const char *value);
 	int (*tag_delete_resource)(struct store_tx *tx, const char *resource_id);
 	int (*tag_list)(struct store_tx *tx, const char *resource_id, struct tag_list *ret);
+
+	int (*instance_insert)(struct store_tx *tx, const struct instance *i);
+	int (*instance_get)(struct store_tx *tx, const char *id, struct instance *ret);
+	int (*instance_list)(struct store_tx *tx, struct instance_list *ret);
+	int (*instance_update)(struct store_tx *tx, const struct instance *i);
+	int (*instance_delete)(struct store_tx *tx, const char *id);
+
+	int (*eni_insert)(struct store_tx *tx, const struct eni *e);
+	int (*eni_get)(struct store_tx *tx, const char *id, struct eni *ret);
+	int (*eni_list)(struct store_tx *tx, struct eni_list *ret);
+	int (*eni_update)(struct store_tx *tx, const struct eni *e);
+	int (*eni_delete)(struct store_tx *tx, const char *id);
+
+	int (*route_table_insert)(struct store_tx *tx, struct route_table *rt);
+	int (*route_table_get)(struct store_tx *tx, const char *id, struct route_table *ret);
+	int (*route_table_list)(struct store_tx *tx, struct route_table_list *ret);
+	int (*route_table_delete)(struct store_tx *tx, const char *id);
+
+	int (*route_insert)(struct store_tx *tx, const struct route *r);
+	int (*route_update)(struct store_tx *tx, const struct route *r);
+	int (*route_delete)(struct store_tx *tx, const char *route_table_id,
+			    const char *destination);
+	int (*route_list)(struct store_tx *tx, const char *route_table_id, struct route_list *ret);
+
+	int (*rtb_association_insert)(struct store_tx *tx, const struct rtb_association *a);
+	int (*rtb_association_get)(struct store_tx *tx, const char *id,
+				   struct rtb_association *ret);
+	int (*rtb_association_update)(struct store_tx *tx, const struct rtb_association *a);
+	int (*rtb_association_delete)(struct store_tx *tx, const char *id);
+	int (*rtb_association_list)(struct store_tx *tx, struct rtb_association_list *ret);
+
+	int (*igw_insert)(struct store_tx *tx, const struct internet_gateway *g);
+	int (*igw_get)(struct store_tx *tx, const char *id, struct internet_gateway *ret);
+	int (*igw_list)(struct store_tx *tx, struct igw_list *ret);
+	int (*igw_update)(struct store_tx *tx, const struct internet_gateway *g);
+	int (*igw_delete)(struct store_tx *tx, const char *id);
+
+	int (*address_insert)(struct store_tx *tx, const struct address *a);
+	int (*address_get)(struct store_tx *tx, const char *allocation_id, struct address *ret);
+	int (*address_list)(struct store_tx *tx, struct address_list *ret);
+	int (*address_update)(struct store_tx *tx, const struct address *a);
+	int (*address_delete)(struct store_tx *tx, const char *allocation_id);
+	int (*public_ips_in_use)(struct store_tx *tx, struct address_list *ret);
+
+	/* the agent's side: not tenant scoped, never bump the revision */
+	int (*snapshot_load)(struct store *s, struct snapshot *ret);
+	int (*agent_set_instance_state)(struct store *s, const char *instance_id,
+					const char *from_state, const char *to_state);
+	int (*agent_set_applied)(struct store *s, const char *host, uint64_t revision,
+				 long long when);
+	int (*agent_status_list)(struct store *s, struct agent_status_list *ret);
 };
 
 /* A backend embeds this as the first member of its own handle. */

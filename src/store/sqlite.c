@@ -166,6 +166,31 @@ int sqlite_col_field(sqlite3_stmt *st, int col, char *field, size_t size)
 	return 0;
 }
 
+int sqlite_db_list(struct sqlite_store *ss, const char *sql,
+		   int (*read)(sqlite3_stmt *st, void *item), void **items, size_t *count,
+		   size_t *cap, size_t item_size)
+{
+	sqlite3_stmt *st = NULL;
+	void *item;
+	int r;
+
+	r = sqlite_db_prepare(ss, sql, &st);
+	while (r == 0) {
+		r = sqlite_step_row(st);
+		if (r <= 0)
+			break;
+		item = list_push_raw(items, count, cap, item_size);
+		r = item ? read(st, item) : -ENOMEM;
+	}
+	sqlite3_finalize(st);
+	if (r < 0) {
+		free(*items);
+		*items = NULL;
+		*count = *cap = 0;
+	}
+	return r;
+}
+
 int sqlite_lock(struct sqlite_store *ss)
 {
 	return -pthread_mutex_lock(&ss->lock);
@@ -222,6 +247,28 @@ int sqlite_op_begin(struct sqlite_store *ss)
 int sqlite_op_end(struct sqlite_store *ss, int r, bool wrote)
 {
 	return finish(ss, r, wrote);
+}
+
+int sqlite_read_begin(struct sqlite_store *ss)
+{
+	int r = sqlite_lock(ss);
+
+	if (r < 0)
+		return r;
+	r = db_exec(ss->db, "BEGIN DEFERRED");
+	if (r < 0)
+		sqlite_unlock(ss);
+	return r;
+}
+
+int sqlite_read_end(struct sqlite_store *ss, int r)
+{
+	if (r == 0)
+		r = db_exec(ss->db, "COMMIT");
+	if (r < 0)
+		(void)db_exec(ss->db, "ROLLBACK");
+	sqlite_unlock(ss);
+	return r;
 }
 
 int sqlite_begin(struct store *s, const char *account_id, struct store_tx **ret)
@@ -397,6 +444,44 @@ static const struct store_backend_ops sqlite_ops = {
 	.tag_delete = sqlite_tag_delete,
 	.tag_delete_resource = sqlite_tag_delete_resource,
 	.tag_list = sqlite_tag_list,
+	.instance_insert = sqlite_instance_insert,
+	.instance_get = sqlite_instance_get,
+	.instance_list = sqlite_instance_list,
+	.instance_update = sqlite_instance_update,
+	.instance_delete = sqlite_instance_delete,
+	.eni_insert = sqlite_eni_insert,
+	.eni_get = sqlite_eni_get,
+	.eni_list = sqlite_eni_list,
+	.eni_update = sqlite_eni_update,
+	.eni_delete = sqlite_eni_delete,
+	.route_table_insert = sqlite_route_table_insert,
+	.route_table_get = sqlite_route_table_get,
+	.route_table_list = sqlite_route_table_list,
+	.route_table_delete = sqlite_route_table_delete,
+	.route_insert = sqlite_route_insert,
+	.route_update = sqlite_route_update,
+	.route_delete = sqlite_route_delete,
+	.route_list = sqlite_route_list,
+	.rtb_association_insert = sqlite_rtb_association_insert,
+	.rtb_association_get = sqlite_rtb_association_get,
+	.rtb_association_update = sqlite_rtb_association_update,
+	.rtb_association_delete = sqlite_rtb_association_delete,
+	.rtb_association_list = sqlite_rtb_association_list,
+	.igw_insert = sqlite_igw_insert,
+	.igw_get = sqlite_igw_get,
+	.igw_list = sqlite_igw_list,
+	.igw_update = sqlite_igw_update,
+	.igw_delete = sqlite_igw_delete,
+	.address_insert = sqlite_address_insert,
+	.address_get = sqlite_address_get,
+	.address_list = sqlite_address_list,
+	.address_update = sqlite_address_update,
+	.address_delete = sqlite_address_delete,
+	.public_ips_in_use = sqlite_public_ips_in_use,
+	.snapshot_load = sqlite_snapshot_load,
+	.agent_set_instance_state = sqlite_agent_set_instance_state,
+	.agent_set_applied = sqlite_agent_set_applied,
+	.agent_status_list = sqlite_agent_status_list,
 };
 
 int store_open_sqlite(const char *path, struct store **ret)

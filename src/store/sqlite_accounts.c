@@ -151,6 +151,14 @@ int sqlite_account_purge(struct store_tx *tx)
 	/* children before parents, so no foreign key ever points at a gap */
 	static const char *const purge[] = {
 		"DELETE FROM tags WHERE account_id = :account",
+		"DELETE FROM eni_groups WHERE account_id = :account",
+		"DELETE FROM enis WHERE account_id = :account",
+		"DELETE FROM instances WHERE account_id = :account",
+		"DELETE FROM addresses WHERE account_id = :account",
+		"DELETE FROM routes WHERE account_id = :account",
+		"DELETE FROM rtb_associations WHERE account_id = :account",
+		"DELETE FROM route_tables WHERE account_id = :account",
+		"DELETE FROM internet_gateways WHERE account_id = :account",
 		"DELETE FROM sg_rules WHERE account_id = :account",
 		"DELETE FROM security_groups WHERE account_id = :account",
 		"DELETE FROM subnets WHERE account_id = :account",

@@ -32,7 +32,8 @@ static int sg_bind(sqlite3_stmt *st, const void *item)
 
 	r = sqlite_bind_field(st, ":id", g->id, sizeof g->id);
 	if (r == 0)
-		r = sqlite_bind_field(st, ":vpc_id", g->vpc_id, sizeof g->vpc_id);
+		/* "" (the shared public network) is NULL: no VPC row to name */
+		r = sqlite_bind_field_or_null(st, ":vpc_id", g->vpc_id, sizeof g->vpc_id);
 	if (r == 0)
 		r = sqlite_bind_field(st, ":name", g->name, sizeof g->name);
 	if (r == 0)
@@ -44,8 +45,8 @@ static int sg_bind(sqlite3_stmt *st, const void *item)
 
 int sqlite_sg_insert(struct store_tx *tx, const struct security_group *g)
 {
-	/* UNIQUE (account_id, vpc_id, name): a clash is -EEXIST, and only
-	 * within the account, so it reveals nothing about other tenants */
+	/* unique (account_id, vpc_id or "", name): a clash is -EEXIST, and
+	 * only within the account, so it reveals nothing about other tenants */
 	return sqlite_tx_put(tx,
 			     "INSERT INTO security_groups (account_id, " SG_COLUMNS ") "
 			     "VALUES (:account, :id, :vpc_id, :name, :description, :is_default)",
@@ -68,9 +69,16 @@ int sqlite_sg_list(struct store_tx *tx, struct sg_list *ret)
 			      NULL, sg_read, ret);
 }
 
+int sqlite_sg_load_all(struct sqlite_store *ss, struct sg_list *ret)
+{
+	return SQLITE_DB_LIST(ss, "SELECT " SG_COLUMNS " FROM security_groups "
+				  "ORDER BY id, account_id", sg_read, ret);
+}
+
 int sqlite_sg_delete(struct store_tx *tx, const char *id)
 {
-	/* the group's own rules go with it (ON DELETE CASCADE) */
+	/* the group's own rules go with it (ON DELETE CASCADE); an ENI that
+	 * still names it makes this -ENOTEMPTY */
 	return sqlite_tx_delete(tx,
 				"DELETE FROM security_groups WHERE account_id = :account AND id = :id",
 				id);
@@ -174,4 +182,10 @@ int sqlite_sg_rule_delete(struct store_tx *tx, const char *id)
 {
 	return sqlite_tx_delete(tx, "DELETE FROM sg_rules WHERE account_id = :account AND id = :id",
 				id);
+}
+
+int sqlite_sg_rule_load_all(struct sqlite_store *ss, struct sg_rule_list *ret)
+{
+	return SQLITE_DB_LIST(ss, "SELECT " RULE_COLUMNS " FROM sg_rules ORDER BY id, account_id",
+			      rule_read, ret);
 }

@@ -67,6 +67,15 @@ int sqlite_bind_blob(sqlite3_stmt *st, const char *name, const void *data, size_
  * stored text does not fit, which only a damaged database can cause. */
 int sqlite_col_field(sqlite3_stmt *st, int col, char *field, size_t size);
 
+/* Operator-side list: prepare sql (no parameters), append one item per row
+ * with read. On error the list is released. */
+int sqlite_db_list(struct sqlite_store *ss, const char *sql,
+		   int (*read)(sqlite3_stmt *st, void *item), void **items, size_t *count,
+		   size_t *cap, size_t item_size);
+#define SQLITE_DB_LIST(ss, sql, read, l)                                        \
+	sqlite_db_list((ss), (sql), (read), (void **)&(l)->items, &(l)->count, \
+		       &(l)->cap, sizeof(*(l)->items))
+
 /* --- sqlite_tenant.c: tenancy in one place ---
  *
  * The one way tenant SQL is prepared: the text must use the parameter
@@ -75,10 +84,22 @@ int sqlite_col_field(sqlite3_stmt *st, int col, char *field, size_t size);
  * refused with -EINVAL before it can run. Tests call it directly. */
 int sqlite_tx_prepare(struct store_tx *tx, const char *sql, sqlite3_stmt **ret);
 
+/* The one kind of cross-account statement a tenant transaction may run: a
+ * read whose text never names an account (so no owner can come back), for
+ * what must be unique across tenants (public addresses). -EINVAL for text
+ * that mentions "account" or for a statement that writes. */
+int sqlite_tx_prepare_shared(struct store_tx *tx, const char *sql, sqlite3_stmt **ret);
+
 /* The same inside a tenant transaction; sets tx->dirty when it changed rows
  * and reports how many it changed. */
 int sqlite_tx_write(struct store_tx *tx, sqlite3_stmt *st, enum sqlite_fk_meaning fk,
 		    int *ret_changes);
+
+/* Make one store call that runs several statements all-or-nothing inside
+ * the caller's transaction (a savepoint): end rolls the call back when r
+ * is negative, and returns r or the release's error. */
+int sqlite_tx_call_begin(struct store_tx *tx);
+int sqlite_tx_call_end(struct store_tx *tx, int r);
 
 /* The shapes every tenant resource shares, all through sqlite_tx_prepare.
  * read fills one item from a row; bind binds an item's own parameters.
@@ -104,6 +125,9 @@ int sqlite_tx_delete(struct store_tx *tx, const char *sql, const char *id);
 /* Run the migrations up to the newest this code knows (sqlite_schema.c).
  * -EPROTO when the database is newer than the code. */
 int sqlite_schema_migrate(sqlite3 *db);
+/* The same, stopping after version target: tests build an older database
+ * with it to check the upgrade from there. */
+int sqlite_schema_migrate_to(sqlite3 *db, int target);
 extern const int sqlite_schema_version;
 
 /* Remove every row of the transaction's account, the account included
@@ -136,6 +160,12 @@ void sqlite_unlock(struct sqlite_store *ss);
  * back otherwise, unlocks, and returns r or the commit's error. */
 int sqlite_op_begin(struct sqlite_store *ss);
 int sqlite_op_end(struct sqlite_store *ss, int r, bool wrote);
+/* Operator-side read transaction (deferred: it does not block writers in
+ * other processes) on the same lock: every statement between begin and end
+ * sees one state of the database. end commits when r is 0, else rolls
+ * back; unlocks; returns r or the commit's error. */
+int sqlite_read_begin(struct sqlite_store *ss);
+int sqlite_read_end(struct sqlite_store *ss, int r);
 
 /* sqlite_network.c */
 int sqlite_vpc_insert(struct store_tx *tx, const struct vpc *v);
@@ -159,6 +189,70 @@ int sqlite_sg_rule_get(struct store_tx *tx, const char *id, struct sg_rule *ret)
 int sqlite_sg_rule_list(struct store_tx *tx, const char *group_id, struct sg_rule_list *ret);
 int sqlite_sg_rule_update(struct store_tx *tx, const struct sg_rule *r);
 int sqlite_sg_rule_delete(struct store_tx *tx, const char *id);
+
+/* Every account's rows of one table for the snapshot, sorted by id (then
+ * account); the caller holds a read transaction. One statement each. */
+int sqlite_vpc_load_all(struct sqlite_store *ss, struct vpc_list *ret);
+int sqlite_subnet_load_all(struct sqlite_store *ss, struct subnet_list *ret);
+int sqlite_sg_load_all(struct sqlite_store *ss, struct sg_list *ret);
+int sqlite_sg_rule_load_all(struct sqlite_store *ss, struct sg_rule_list *ret);
+int sqlite_instance_load_all(struct sqlite_store *ss, struct instance_list *ret);
+int sqlite_eni_load_all(struct sqlite_store *ss, struct eni_list *ret);
+int sqlite_route_table_load_all(struct sqlite_store *ss, struct route_table_list *ret);
+int sqlite_route_load_all(struct sqlite_store *ss, struct route_list *ret);
+int sqlite_rtb_association_load_all(struct sqlite_store *ss, struct rtb_association_list *ret);
+int sqlite_igw_load_all(struct sqlite_store *ss, struct igw_list *ret);
+int sqlite_address_load_all(struct sqlite_store *ss, struct address_list *ret);
+
+/* sqlite_compute.c */
+int sqlite_instance_insert(struct store_tx *tx, const struct instance *i);
+int sqlite_instance_get(struct store_tx *tx, const char *id, struct instance *ret);
+int sqlite_instance_list(struct store_tx *tx, struct instance_list *ret);
+int sqlite_instance_update(struct store_tx *tx, const struct instance *i);
+int sqlite_instance_delete(struct store_tx *tx, const char *id);
+int sqlite_eni_insert(struct store_tx *tx, const struct eni *e);
+int sqlite_eni_get(struct store_tx *tx, const char *id, struct eni *ret);
+int sqlite_eni_list(struct store_tx *tx, struct eni_list *ret);
+int sqlite_eni_update(struct store_tx *tx, const struct eni *e);
+int sqlite_eni_delete(struct store_tx *tx, const char *id);
+
+/* sqlite_routing.c */
+int sqlite_route_table_insert(struct store_tx *tx, struct route_table *rt);
+int sqlite_route_table_get(struct store_tx *tx, const char *id, struct route_table *ret);
+int sqlite_route_table_list(struct store_tx *tx, struct route_table_list *ret);
+int sqlite_route_table_delete(struct store_tx *tx, const char *id);
+int sqlite_route_insert(struct store_tx *tx, const struct route *r);
+int sqlite_route_update(struct store_tx *tx, const struct route *r);
+int sqlite_route_delete(struct store_tx *tx, const char *route_table_id,
+			const char *destination);
+int sqlite_route_list(struct store_tx *tx, const char *route_table_id, struct route_list *ret);
+int sqlite_rtb_association_insert(struct store_tx *tx, const struct rtb_association *a);
+int sqlite_rtb_association_get(struct store_tx *tx, const char *id,
+			       struct rtb_association *ret);
+int sqlite_rtb_association_update(struct store_tx *tx, const struct rtb_association *a);
+int sqlite_rtb_association_delete(struct store_tx *tx, const char *id);
+int sqlite_rtb_association_list(struct store_tx *tx, struct rtb_association_list *ret);
+
+/* sqlite_internet.c */
+int sqlite_igw_insert(struct store_tx *tx, const struct internet_gateway *g);
+int sqlite_igw_get(struct store_tx *tx, const char *id, struct internet_gateway *ret);
+int sqlite_igw_list(struct store_tx *tx, struct igw_list *ret);
+int sqlite_igw_update(struct store_tx *tx, const struct internet_gateway *g);
+int sqlite_igw_delete(struct store_tx *tx, const char *id);
+int sqlite_address_insert(struct store_tx *tx, const struct address *a);
+int sqlite_address_get(struct store_tx *tx, const char *allocation_id, struct address *ret);
+int sqlite_address_list(struct store_tx *tx, struct address_list *ret);
+int sqlite_address_update(struct store_tx *tx, const struct address *a);
+int sqlite_address_delete(struct store_tx *tx, const char *allocation_id);
+int sqlite_public_ips_in_use(struct store_tx *tx, struct address_list *ret);
+
+/* sqlite_agent.c */
+int sqlite_snapshot_load(struct store *s, struct snapshot *ret);
+int sqlite_agent_set_instance_state(struct store *s, const char *instance_id,
+				    const char *from_state, const char *to_state);
+int sqlite_agent_set_applied(struct store *s, const char *host, uint64_t revision,
+			     long long when);
+int sqlite_agent_status_list(struct store *s, struct agent_status_list *ret);
 
 /* sqlite_tags.c */
 int sqlite_tag_put(struct store_tx *tx, const struct tag *t);

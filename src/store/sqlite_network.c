@@ -64,6 +64,12 @@ int sqlite_vpc_list(struct store_tx *tx, struct vpc_list *ret)
 			      NULL, vpc_read, ret);
 }
 
+int sqlite_vpc_load_all(struct sqlite_store *ss, struct vpc_list *ret)
+{
+	return SQLITE_DB_LIST(ss, "SELECT " VPC_COLUMNS " FROM vpcs ORDER BY id, account_id",
+			      vpc_read, ret);
+}
+
 int sqlite_vpc_update(struct store_tx *tx, const struct vpc *v)
 {
 	return sqlite_tx_put(tx,
@@ -138,6 +144,12 @@ int sqlite_subnet_list(struct store_tx *tx, struct subnet_list *ret)
 			      "SELECT " SUBNET_COLUMNS " FROM subnets "
 			      "WHERE account_id = :account ORDER BY id",
 			      NULL, subnet_read, ret);
+}
+
+int sqlite_subnet_load_all(struct sqlite_store *ss, struct subnet_list *ret)
+{
+	return SQLITE_DB_LIST(ss, "SELECT " SUBNET_COLUMNS " FROM subnets ORDER BY id, account_id",
+			      subnet_read, ret);
 }
 
 int sqlite_subnet_update(struct store_tx *tx, const struct subnet *sn)

@@ -1,5 +1,6 @@
 /* sqlite_tenant.c - the single place tenant SQL is prepared and run: every
- * statement is bound to the transaction's account here and nowhere else. */
+ * statement is bound to the transaction's account here and nowhere else,
+ * and the few shared reads are kept from ever naming one. */
 #include "store/sqlite_internal.h"
 
 #include <errno.h>
@@ -40,6 +41,29 @@ out:
 	return r;
 }
 
+int sqlite_tx_prepare_shared(struct store_tx *tx, const char *sql, sqlite3_stmt **ret)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	*ret = NULL;
+	/* crude on purpose: no account column, no :account, not even in a
+	 * comment, so what comes back can never say whose a row is */
+	if (strstr(sql, "account"))
+		return -EINVAL;
+	if (sqlite3_get_autocommit(sqlite_store_of(tx->store)->db))
+		return -EIO;
+	r = sqlite_db_prepare(sqlite_store_of(tx->store), sql, &st);
+	if (r < 0)
+		return r;
+	if (!sqlite3_stmt_readonly(st)) {
+		sqlite3_finalize(st);
+		return -EINVAL;
+	}
+	*ret = st;
+	return 0;
+}
+
 int sqlite_tx_write(struct store_tx *tx, sqlite3_stmt *st, enum sqlite_fk_meaning fk,
 		    int *ret_changes)
 {
@@ -53,6 +77,29 @@ int sqlite_tx_write(struct store_tx *tx, sqlite3_stmt *st, enum sqlite_fk_meanin
 	if (ret_changes)
 		*ret_changes = changes;
 	return 0;
+}
+
+static int tx_exec(struct store_tx *tx, const char *sql)
+{
+	return sqlite_errno(sqlite3_exec(sqlite_store_of(tx->store)->db, sql, NULL, NULL, NULL),
+			    SQLITE_FK_MISSING_PARENT);
+}
+
+int sqlite_tx_call_begin(struct store_tx *tx)
+{
+	if (sqlite3_get_autocommit(sqlite_store_of(tx->store)->db))
+		return -EIO;
+	return tx_exec(tx, "SAVEPOINT store_call");
+}
+
+int sqlite_tx_call_end(struct store_tx *tx, int r)
+{
+	int rr;
+
+	if (r < 0)
+		(void)tx_exec(tx, "ROLLBACK TO store_call");  /* may be rolled back already */
+	rr = tx_exec(tx, "RELEASE store_call");
+	return r < 0 ? r : rr;
 }
 
 int sqlite_tx_get(struct store_tx *tx, const char *sql, const char *id,

@@ -90,8 +90,9 @@ const char *store_tx_account(const struct store_tx *tx);
  * id return -ENOENT. Lists hold all of the account's items, sorted by id.
  * Parents are checked inside the account: inserting or updating a subnet
  * or group whose vpc_id, or a rule whose group_id, the account does not
- * own returns -ENOENT. Deleting a VPC that still has subnets or groups
- * (the default group too: delete it first) returns -ENOTEMPTY. */
+ * own returns -ENOENT. Deleting a VPC that still has subnets, groups (the
+ * default group too: delete it first), route tables (the main one too) or
+ * an attached internet gateway returns -ENOTEMPTY. */
 int store_vpc_insert(struct store_tx *tx, const struct vpc *v);
 int store_vpc_get(struct store_tx *tx, const char *id, struct vpc *ret);
 int store_vpc_list(struct store_tx *tx, struct vpc_list *ret);
@@ -109,7 +110,8 @@ int store_sg_insert(struct store_tx *tx, const struct security_group *g);
 int store_sg_get(struct store_tx *tx, const char *id, struct security_group *ret);
 int store_sg_list(struct store_tx *tx, struct sg_list *ret);
 /* Removes the group's own rules with it. Rules of other groups that name
- * it as their peer (ref_group_id) are the caller's to check. */
+ * it as their peer (ref_group_id) are the caller's to check; a group that
+ * a network interface still uses is -ENOTEMPTY. */
 int store_sg_delete(struct store_tx *tx, const char *id);
 
 int store_sg_rule_insert(struct store_tx *tx, const struct sg_rule *r);
@@ -131,40 +133,65 @@ int store_tag_list(struct store_tx *tx, const char *resource_id, struct tag_list
 
 /* --- compute and networking (same rules as above) ---
  * A security group with vpc_id "" belongs to the shared public network.
- * An instance or ENI with subnet_id "" lives in the shared public network. */
+ * An instance or ENI with subnet_id "" lives in the shared public network.
+ * Each store call is all-or-nothing, even when it writes several rows. */
+
+/* subnet_id and vpc_id are both "" or both set (-EINVAL otherwise), and
+ * then name a subnet of that VPC in the account (-ENOENT otherwise).
+ * Instances do not hold their subnet: a terminated one stays listed after
+ * its subnet is deleted, and can still be updated as long as its subnet_id
+ * does not change. */
 int store_instance_insert(struct store_tx *tx, const struct instance *i);
 int store_instance_get(struct store_tx *tx, const char *id, struct instance *ret);
 int store_instance_list(struct store_tx *tx, struct instance_list *ret);
 int store_instance_update(struct store_tx *tx, const struct instance *i);
 int store_instance_delete(struct store_tx *tx, const char *id);
 
-/* An ENI's group list is saved and loaded with it (an ordered set). */
+/* An ENI's group list is saved and loaded with it (an ordered set):
+ * -EINVAL for more than BH_MAX_ENI_GROUPS, an empty id or one given twice;
+ * -ENOENT for a group that is not the account's or not in the ENI's
+ * network (its VPC, or the public network). subnet_id and vpc_id are both
+ * "" or both set (-EINVAL), a subnet of that VPC (-ENOENT); a subnet with
+ * ENIs cannot be deleted (-ENOTEMPTY). -EEXIST for a private_ip taken in
+ * the subnet, for a public_ip any ENI of any account holds (clear the old
+ * holder first when an address moves), and in the public network for a
+ * private_ip any account's ENI there holds: those share one router. */
 int store_eni_insert(struct store_tx *tx, const struct eni *e);
 int store_eni_get(struct store_tx *tx, const char *id, struct eni *ret);
 int store_eni_list(struct store_tx *tx, struct eni_list *ret);
 int store_eni_update(struct store_tx *tx, const struct eni *e);
 int store_eni_delete(struct store_tx *tx, const char *id);
 
-/* kernel_table is assigned by the store on insert (unique per VPC, from 100). */
+/* kernel_table is assigned by the store on insert (unique per VPC, from
+ * 100, skipping Linux's 253-255; a deleted table's number is reused) and
+ * written back to rt; what the caller put there is ignored. A VPC has at
+ * most one table with is_main (-EEXIST). Deleting a table removes its
+ * routes; while any association names it (the main one too) it is
+ * -ENOTEMPTY. */
 int store_route_table_insert(struct store_tx *tx, struct route_table *rt);
 int store_route_table_get(struct store_tx *tx, const char *id, struct route_table *ret);
 int store_route_table_list(struct store_tx *tx, struct route_table_list *ret);
 int store_route_table_delete(struct store_tx *tx, const char *id);
 
-/* (route_table_id, destination) is the key. */
+/* (route_table_id, destination) is the key. Exactly one target is set
+ * (-EINVAL otherwise). */
 int store_route_insert(struct store_tx *tx, const struct route *r);
 int store_route_update(struct store_tx *tx, const struct route *r);
 int store_route_delete(struct store_tx *tx, const char *route_table_id, const char *destination);
 /* All routes of the account (route_table_id NULL) or of one table. */
 int store_route_list(struct store_tx *tx, const char *route_table_id, struct route_list *ret);
 
-/* A subnet has at most one association: insert returns -EEXIST otherwise. */
+/* A subnet has at most one association: insert returns -EEXIST otherwise.
+ * The subnet must be in the route table's VPC (-ENOENT otherwise, on
+ * update too). is_main is true exactly when subnet_id is "" (-EINVAL).
+ * Deleting a subnet deletes its association, as in EC2. */
 int store_rtb_association_insert(struct store_tx *tx, const struct rtb_association *a);
 int store_rtb_association_get(struct store_tx *tx, const char *id, struct rtb_association *ret);
 int store_rtb_association_update(struct store_tx *tx, const struct rtb_association *a);
 int store_rtb_association_delete(struct store_tx *tx, const char *id);
 int store_rtb_association_list(struct store_tx *tx, struct rtb_association_list *ret);
 
+/* A VPC has at most one gateway attached: -EEXIST for a second. */
 int store_igw_insert(struct store_tx *tx, const struct internet_gateway *g);
 int store_igw_get(struct store_tx *tx, const char *id, struct internet_gateway *ret);
 int store_igw_list(struct store_tx *tx, struct igw_list *ret);
@@ -178,22 +205,29 @@ int store_address_get(struct store_tx *tx, const char *allocation_id, struct add
 int store_address_list(struct store_tx *tx, struct address_list *ret);
 int store_address_update(struct store_tx *tx, const struct address *a);
 int store_address_delete(struct store_tx *tx, const char *allocation_id);
-/* Every public address in use by any account (EIPs, and ENIs' public_ip),
- * so allocation can pick a free one without learning whose they are. */
+/* Every public address in use by any account (EIPs, ENIs' public_ip, and
+ * the private_ip of ENIs in the public network, whose addresses are
+ * public), once each, sorted as text, in public_ip only: allocation can
+ * pick a free one without learning whose they are. */
 int store_public_ips_in_use(struct store_tx *tx, struct address_list *ret);
 
 /* --- the agent's side (root, not tenant scoped) --- */
 
 /* Load every account's desired state at one revision, in one read
- * transaction. */
+ * transaction (one statement per table; writers in other processes are not
+ * blocked). ret is overwritten, not released first; release it with
+ * snapshot_release. Lists are sorted by id (routes by table, destination).
+ * Items carry no account: ids are unique in practice, not by constraint. */
 struct snapshot;
 int store_snapshot_load(struct store *s, struct snapshot *ret);
 
 /* Record what the agent made true: an instance's settled state, written
  * only if its state is still from_state (pending -> running, stopping ->
  * stopped, shutting-down -> terminated), so a newer request is never
- * overwritten (-ESTALE then); and the revision the host has applied.
- * Neither bumps the revision: they report, they do not desire. */
+ * overwritten (-ESTALE then, -ENOENT for no such instance in any account,
+ * -EINVAL for an unknown to_state); and the revision the host has applied
+ * (host: 1 to 63 bytes). Neither bumps the revision: they report, they do
+ * not desire. The status list is sorted by host. */
 int store_agent_set_instance_state(struct store *s, const char *instance_id, const char *from_state,
 				   const char *to_state);
 int store_agent_set_applied(struct store *s, const char *host, uint64_t revision, long long when);

@@ -1,285 +1,211 @@
-/* store_pending.c - placeholder definitions so the binary links while the
- * SQLite backend for these calls is written; each answers -ENOSYS. */
+/* store_compute.c - the public store API for compute and networking and
+ * for the agent: argument checks, then one call through the ops table. */
+#include "store/store.h"
+
 #include <errno.h>
 
 #include "model/snapshot.h"
-#include "store/store.h"
+#include "store/backend.h"
+
+#define TX_CALL(tx, op, ...) \
+	((tx) ? (tx)->store->ops->op((tx), __VA_ARGS__) : -EINVAL)
 
 int store_instance_insert(struct store_tx *tx, const struct instance *i)
 {
-	(void)tx;
-	(void)i;
-	return -ENOSYS;
+	return i ? TX_CALL(tx, instance_insert, i) : -EINVAL;
 }
 
 int store_instance_get(struct store_tx *tx, const char *id, struct instance *ret)
 {
-	(void)tx;
-	(void)id;
-	(void)ret;
-	return -ENOSYS;
+	return id && ret ? TX_CALL(tx, instance_get, id, ret) : -EINVAL;
 }
 
 int store_instance_list(struct store_tx *tx, struct instance_list *ret)
 {
-	(void)tx;
-	(void)ret;
-	return -ENOSYS;
+	return ret ? TX_CALL(tx, instance_list, ret) : -EINVAL;
 }
 
 int store_instance_update(struct store_tx *tx, const struct instance *i)
 {
-	(void)tx;
-	(void)i;
-	return -ENOSYS;
+	return i ? TX_CALL(tx, instance_update, i) : -EINVAL;
 }
 
 int store_instance_delete(struct store_tx *tx, const char *id)
 {
-	(void)tx;
-	(void)id;
-	return -ENOSYS;
+	return id ? TX_CALL(tx, instance_delete, id) : -EINVAL;
 }
 
 int store_eni_insert(struct store_tx *tx, const struct eni *e)
 {
-	(void)tx;
-	(void)e;
-	return -ENOSYS;
+	return e ? TX_CALL(tx, eni_insert, e) : -EINVAL;
 }
 
 int store_eni_get(struct store_tx *tx, const char *id, struct eni *ret)
 {
-	(void)tx;
-	(void)id;
-	(void)ret;
-	return -ENOSYS;
+	return id && ret ? TX_CALL(tx, eni_get, id, ret) : -EINVAL;
 }
 
 int store_eni_list(struct store_tx *tx, struct eni_list *ret)
 {
-	(void)tx;
-	(void)ret;
-	return -ENOSYS;
+	return ret ? TX_CALL(tx, eni_list, ret) : -EINVAL;
 }
 
 int store_eni_update(struct store_tx *tx, const struct eni *e)
 {
-	(void)tx;
-	(void)e;
-	return -ENOSYS;
+	return e ? TX_CALL(tx, eni_update, e) : -EINVAL;
 }
 
 int store_eni_delete(struct store_tx *tx, const char *id)
 {
-	(void)tx;
-	(void)id;
-	return -ENOSYS;
+	return id ? TX_CALL(tx, eni_delete, id) : -EINVAL;
 }
 
 int store_route_table_insert(struct store_tx *tx, struct route_table *rt)
 {
-	(void)tx;
-	(void)rt;
-	return -ENOSYS;
+	return rt ? TX_CALL(tx, route_table_insert, rt) : -EINVAL;
 }
 
 int store_route_table_get(struct store_tx *tx, const char *id, struct route_table *ret)
 {
-	(void)tx;
-	(void)id;
-	(void)ret;
-	return -ENOSYS;
+	return id && ret ? TX_CALL(tx, route_table_get, id, ret) : -EINVAL;
 }
 
 int store_route_table_list(struct store_tx *tx, struct route_table_list *ret)
 {
-	(void)tx;
-	(void)ret;
-	return -ENOSYS;
+	return ret ? TX_CALL(tx, route_table_list, ret) : -EINVAL;
 }
 
 int store_route_table_delete(struct store_tx *tx, const char *id)
 {
-	(void)tx;
-	(void)id;
-	return -ENOSYS;
+	return id ? TX_CALL(tx, route_table_delete, id) : -EINVAL;
 }
 
 int store_route_insert(struct store_tx *tx, const struct route *r)
 {
-	(void)tx;
-	(void)r;
-	return -ENOSYS;
+	return r ? TX_CALL(tx, route_insert, r) : -EINVAL;
 }
 
 int store_route_update(struct store_tx *tx, const struct route *r)
 {
-	(void)tx;
-	(void)r;
-	return -ENOSYS;
+	return r ? TX_CALL(tx, route_update, r) : -EINVAL;
 }
 
 int store_route_delete(struct store_tx *tx, const char *route_table_id, const char *destination)
 {
-	(void)tx;
-	(void)route_table_id;
-	(void)destination;
-	return -ENOSYS;
+	return route_table_id && destination ?
+		       TX_CALL(tx, route_delete, route_table_id, destination) : -EINVAL;
 }
 
 int store_route_list(struct store_tx *tx, const char *route_table_id, struct route_list *ret)
 {
-	(void)tx;
-	(void)route_table_id;
-	(void)ret;
-	return -ENOSYS;
+	return ret ? TX_CALL(tx, route_list, route_table_id, ret) : -EINVAL;
 }
 
 int store_rtb_association_insert(struct store_tx *tx, const struct rtb_association *a)
 {
-	(void)tx;
-	(void)a;
-	return -ENOSYS;
+	return a ? TX_CALL(tx, rtb_association_insert, a) : -EINVAL;
 }
 
 int store_rtb_association_get(struct store_tx *tx, const char *id, struct rtb_association *ret)
 {
-	(void)tx;
-	(void)id;
-	(void)ret;
-	return -ENOSYS;
+	return id && ret ? TX_CALL(tx, rtb_association_get, id, ret) : -EINVAL;
 }
 
 int store_rtb_association_update(struct store_tx *tx, const struct rtb_association *a)
 {
-	(void)tx;
-	(void)a;
-	return -ENOSYS;
+	return a ? TX_CALL(tx, rtb_association_update, a) : -EINVAL;
 }
 
 int store_rtb_association_delete(struct store_tx *tx, const char *id)
 {
-	(void)tx;
-	(void)id;
-	return -ENOSYS;
+	return id ? TX_CALL(tx, rtb_association_delete, id) : -EINVAL;
 }
 
 int store_rtb_association_list(struct store_tx *tx, struct rtb_association_list *ret)
 {
-	(void)tx;
-	(void)ret;
-	return -ENOSYS;
+	return ret ? TX_CALL(tx, rtb_association_list, ret) : -EINVAL;
 }
 
 int store_igw_insert(struct store_tx *tx, const struct internet_gateway *g)
 {
-	(void)tx;
-	(void)g;
-	return -ENOSYS;
+	return g ? TX_CALL(tx, igw_insert, g) : -EINVAL;
 }
 
 int store_igw_get(struct store_tx *tx, const char *id, struct internet_gateway *ret)
 {
-	(void)tx;
-	(void)id;
-	(void)ret;
-	return -ENOSYS;
+	return id && ret ? TX_CALL(tx, igw_get, id, ret) : -EINVAL;
 }
 
 int store_igw_list(struct store_tx *tx, struct igw_list *ret)
 {
-	(void)tx;
-	(void)ret;
-	return -ENOSYS;
+	return ret ? TX_CALL(tx, igw_list, ret) : -EINVAL;
 }
 
 int store_igw_update(struct store_tx *tx, const struct internet_gateway *g)
 {
-	(void)tx;
-	(void)g;
-	return -ENOSYS;
+	return g ? TX_CALL(tx, igw_update, g) : -EINVAL;
 }
 
 int store_igw_delete(struct store_tx *tx, const char *id)
 {
-	(void)tx;
-	(void)id;
-	return -ENOSYS;
+	return id ? TX_CALL(tx, igw_delete, id) : -EINVAL;
 }
 
 int store_address_insert(struct store_tx *tx, const struct address *a)
 {
-	(void)tx;
-	(void)a;
-	return -ENOSYS;
+	return a ? TX_CALL(tx, address_insert, a) : -EINVAL;
 }
 
 int store_address_get(struct store_tx *tx, const char *allocation_id, struct address *ret)
 {
-	(void)tx;
-	(void)allocation_id;
-	(void)ret;
-	return -ENOSYS;
+	return allocation_id && ret ? TX_CALL(tx, address_get, allocation_id, ret) : -EINVAL;
 }
 
 int store_address_list(struct store_tx *tx, struct address_list *ret)
 {
-	(void)tx;
-	(void)ret;
-	return -ENOSYS;
+	return ret ? TX_CALL(tx, address_list, ret) : -EINVAL;
 }
 
 int store_address_update(struct store_tx *tx, const struct address *a)
 {
-	(void)tx;
-	(void)a;
-	return -ENOSYS;
+	return a ? TX_CALL(tx, address_update, a) : -EINVAL;
 }
 
 int store_address_delete(struct store_tx *tx, const char *allocation_id)
 {
-	(void)tx;
-	(void)allocation_id;
-	return -ENOSYS;
+	return allocation_id ? TX_CALL(tx, address_delete, allocation_id) : -EINVAL;
 }
 
 int store_public_ips_in_use(struct store_tx *tx, struct address_list *ret)
 {
-	(void)tx;
-	(void)ret;
-	return -ENOSYS;
+	return ret ? TX_CALL(tx, public_ips_in_use, ret) : -EINVAL;
 }
 
 int store_snapshot_load(struct store *s, struct snapshot *ret)
 {
-	(void)s;
-	(void)ret;
-	return -ENOSYS;
+	if (!s || !ret)
+		return -EINVAL;
+	return s->ops->snapshot_load(s, ret);
 }
 
-int store_agent_set_instance_state(struct store *s, const char *instance_id, const char *from_state, const char *to_state)
+int store_agent_set_instance_state(struct store *s, const char *instance_id,
+				   const char *from_state, const char *to_state)
 {
-	(void)s;
-	(void)instance_id;
-	(void)from_state;
-	(void)to_state;
-	return -ENOSYS;
+	if (!s || !instance_id || !from_state || !to_state)
+		return -EINVAL;
+	return s->ops->agent_set_instance_state(s, instance_id, from_state, to_state);
 }
 
 int store_agent_set_applied(struct store *s, const char *host, uint64_t revision, long long when)
 {
-	(void)s;
-	(void)host;
-	(void)revision;
-	(void)when;
-	return -ENOSYS;
+	if (!s || !host)
+		return -EINVAL;
+	return s->ops->agent_set_applied(s, host, revision, when);
 }
 
 int store_agent_status_list(struct store *s, struct agent_status_list *ret)
 {
-	(void)s;
-	(void)ret;
-	return -ENOSYS;
+	if (!s || !ret)
+		return -EINVAL;
+	return s->ops->agent_status_list(s, ret);
 }
-
