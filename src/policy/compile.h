@@ -20,7 +20,12 @@ void vpc_nft_release(struct vpc_nft *v);
 /* Compile the tables for vpc_id (or BH_PUBLIC_NET_ID). Only ENIs whose
  * instance should have traffic (state pending or running) get a vNIC
  * entry; everything else is dropped by default (fail closed). 0 or
- * -ENOMEM / -EINVAL. */
+ * -ENOMEM / -EINVAL. *ret is overwritten (not released first) with
+ * finished tables, or with empty ones on error; vpc_nft_release it
+ * either way. A VPC absent from the snapshot gives the empty skeleton;
+ * a malformed ENI, group or rule is left out (no traffic), never an
+ * error for the whole VPC. The public network always has its uplink
+ * (igw_router_ifname(BH_PUBLIC_NET_ID) = "bhgpublic") and no NAT. */
 int policy_compile_vpc(const struct snapshot *s, const char *vpc_id, struct vpc_nft *ret);
 
 /* Kernel names, shared with the agent so both spell them the same way. */

@@ -23,6 +23,7 @@ void strlist_release(struct strlist *l);
 int strlist_add(struct strlist *l, const char *s);           /* copies s */
 int strlist_addf(struct strlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strlist_sort_unique(struct strlist *l);                 /* byte order, duplicates dropped */
+bool strlist_contains(const struct strlist *l, const char *s); /* linear; l may be NULL */
 
 /* A named set or map. elements are the element texts exactly as nft
  * takes them inside `{ }`, e.g. "10.0.0.0/8 . tcp . 80-90" or
@@ -56,7 +57,9 @@ struct nft_table {
 
 void nft_table_init(struct nft_table *t, const char *family, const char *name);
 void nft_table_release(struct nft_table *t);
-/* Add (or find) a set/chain by name; NULL when out of memory. */
+/* Add (or find) a set/chain by name; NULL when out of memory or a name or
+ * spec is too long. The pointer is valid until the next add to the same
+ * table (the array may move). */
 struct nft_set *nft_table_set(struct nft_table *t, const char *name, bool is_map, const char *type,
 			      const char *flags);
 struct nft_chain *nft_table_chain(struct nft_table *t, const char *name, const char *hook);
@@ -71,9 +74,15 @@ int nft_table_render(const struct nft_table *t, struct buf *out);
  * then every object is (re)declared with `add`, every set and chain is
  * flushed and refilled - atomically, inside the one transaction, so no
  * packet sees a half state - and objects named in existing_* that `want`
- * lacks are deleted. Never flushes or deletes the table. Order: add new
- * sets and chains, change elements, rewrite changed chains, delete
- * removed chains, delete removed sets. Writes nothing when equal. */
+ * lacks are deleted. Never flushes or deletes the table. Order: `add
+ * table` (idempotent), add new sets and chains (and base chains whose hook
+ * text changed: a policy change), change elements (deletions first), rewrite
+ * changed chains (flush + all rules), flush removed chains, delete removed
+ * sets and maps (a map's verdicts hold chains; `delete set` takes maps,
+ * `flush set` does not), delete removed chains. Objects named in existing
+ * are removed in either mode when want lacks them. Writes nothing when
+ * equal. A set's type, flags and kind (set/map) must not change under one
+ * name: -EINVAL. Appends to out. */
 struct nft_names {
 	struct strlist sets;    /* names of sets and maps present in the kernel table */
 	struct strlist chains;  /* names of chains present in the kernel table */
