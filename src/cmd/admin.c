@@ -10,6 +10,7 @@
 #include "lib/buf.h"
 #include "lib/limits.h"
 #include "model/ids.h"
+#include "model/snapshot.h"
 #include "store/hostkey.h"
 #include "store/store.h"
 
@@ -24,6 +25,7 @@ static const char admin_usage[] =
 	"  key list ACCOUNT-ID                   list an account's keys\n"
 	"  key disable ID                        refuse requests signed with a key\n"
 	"  key delete ID                         delete a key\n"
+	"  status                                store revision, agents' applied revisions, instances by state\n"
 	"\n"
 	"options:\n"
 	"  --state-dir DIR   the directory 'bulkhead serve' uses\n"
@@ -242,10 +244,65 @@ static int key_list(struct admin_ctx *c, int argc, char **argv)
 	return 0;
 }
 
+/* What the agents have made true: the store's revision, each agent's
+ * applied revision and how long ago it said so, instances by state. */
+static int status(struct admin_ctx *c, int argc)
+{
+	static const char *const states[] = { BH_STATE_PENDING, BH_STATE_RUNNING, BH_STATE_STOPPING,
+					      BH_STATE_STOPPED, BH_STATE_SHUTTING_DOWN, BH_STATE_TERMINATED };
+	struct agent_status_list agents = { 0 };
+	struct snapshot snap = { 0 };
+	size_t counts[6] = { 0 }, i, k;
+	long long now = (long long)time(NULL);
+	uint64_t revision;
+	int r;
+
+	if (argc != 1)
+		return usage_error("admin", "status takes no arguments");
+	r = store_revision(c->store, &revision);
+	if (r == 0)
+		r = store_agent_status_list(c->store, &agents);
+	if (r == 0)
+		r = store_snapshot_load(c->store, &snap);
+	if (r < 0) {
+		list_release(&agents);
+		return fail("status", r);
+	}
+	for (i = 0; i < snap.instances.count; i++)
+		for (k = 0; k < 6; k++)
+			if (strcmp(snap.instances.items[i].state, states[k]) == 0)
+				counts[k]++;
+	if (c->json) {
+		printf("{\"Revision\":%llu,\"Agents\":[", (unsigned long long)revision);
+		for (i = 0; i < agents.count; i++)
+			printf("%s{\"Host\":\"%s\",\"AppliedRevision\":%llu,\"AgeSeconds\":%lld}", i ? "," : "",
+			       agents.items[i].host, (unsigned long long)agents.items[i].applied_revision,
+			       now - agents.items[i].updated);
+		printf("],\"Instances\":{");
+		for (k = 0; k < 6; k++)
+			printf("%s\"%s\":%zu", k ? "," : "", states[k], counts[k]);
+		puts("}}");
+	} else {
+		printf("revision\t%llu\n", (unsigned long long)revision);
+		for (i = 0; i < agents.count; i++)
+			printf("agent\t%s\tapplied %llu\t%llds ago%s\n", agents.items[i].host,
+			       (unsigned long long)agents.items[i].applied_revision, now - agents.items[i].updated,
+			       agents.items[i].applied_revision == revision ? "" : "\t(behind)");
+		for (k = 0; k < 6; k++)
+			printf("instances\t%s\t%zu\n", states[k], counts[k]);
+	}
+	list_release(&agents);
+	snapshot_release(&snap);
+	return 0;
+}
+
 static int admin_run(struct admin_ctx *c, int argc, char **argv)
 {
 	const char *noun = argv[0], *verb = argc > 1 ? argv[1] : "";
 	int r;
+
+	if (strcmp(noun, "status") == 0)
+		return status(c, argc);
 
 	if (strcmp(noun, "account") == 0) {
 		if (strcmp(verb, "create") == 0)

@@ -6,7 +6,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "api/http.h"
@@ -24,7 +27,42 @@ static const char serve_usage[] =
 	"  --tls-key FILE           ... and this PEM key\n"
 	"  --insecure-http          allow plain HTTP on a non-loopback address\n"
 	"  --region NAME            the region this endpoint serves (default " BH_DEFAULT_REGION ")\n"
-	"  --threads N              HTTP worker threads (default 4)\n";
+	"  --threads N              HTTP worker threads (default 4)\n"
+	"  --agent                  also run 'bulkhead agent' (root) as a child, restarted if it dies\n";
+
+/* --agent: the host agent as a child process of its own (it is the root
+ * part; the API never touches the kernel), restarted when it dies. Only
+ * async-signal-safe calls between fork and exec: threads are running. */
+static pid_t agent_spawn(const char *state_dir)
+{
+	char *argv[] = { "bulkhead", "agent", "--state-dir", (char *)state_dir, NULL };
+	pid_t parent = getpid(), pid;
+	sigset_t none;
+
+	pid = fork();
+	if (pid != 0)
+		return pid;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	/* if serve dies without stopping it, the agent stops too (and, like
+	 * any agent stop, leaves the kernel state in place) */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(0);
+	execv("/proc/self/exe", argv);
+	_exit(127);
+}
+
+static void agent_stop(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	log_event(LOG_LEVEL_INFO, "event=agent_stopped pid=%d", (int)pid);
+}
 
 /* On the very first start there is no account at all: make "admin" with
  * one key, so that the aws CLI works right away, and say how to use it. */
@@ -69,6 +107,7 @@ int cmd_serve(int argc, char **argv)
 		{ "insecure-http", no_argument, NULL, 'I' },
 		{ "region", required_argument, NULL, 'r' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "agent", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -80,8 +119,9 @@ int cmd_serve(int argc, char **argv)
 	struct diag d;
 	sigset_t sigs;
 	long threads;
-	bool usage = false;
-	int opt, r, sig;
+	bool usage = false, run_agent = false;
+	pid_t agent_pid = 0;
+	int opt, r, sig, status;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -91,6 +131,7 @@ int cmd_serve(int argc, char **argv)
 		case 'c': hopts.tls_cert_path = optarg; break;
 		case 'k': hopts.tls_key_path = optarg; break;
 		case 'I': hopts.allow_insecure = true; break;
+		case 'A': run_agent = true; break;
 		case 'r': region = optarg; break;
 		case 't':
 			if (bh_parse_long(optarg, 1, 64, &threads) < 0)
@@ -107,6 +148,8 @@ int cmd_serve(int argc, char **argv)
 		return usage_error("serve", "--state-dir is required");
 	if (bh_strlcpy(cfg.region, region, sizeof(cfg.region)) < 0 || !*region)
 		return usage_error("serve", "--region is too long");
+	if (run_agent && geteuid() != 0)
+		return usage_error("serve", "--agent needs root (the agent programs the kernel)");
 
 	r = state_dir_prepare(state_dir);
 	if (r == 0)
@@ -133,6 +176,8 @@ int cmd_serve(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	if (run_agent)
+		sigaddset(&sigs, SIGCHLD);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -149,10 +194,26 @@ int cmd_serve(int argc, char **argv)
 		  state_dir);
 	printf("bulkhead API listening on %s (region %s)\n", endpoint, cfg.region);
 	fflush(stdout);
-	sigwait(&sigs, &sig);
+	if (run_agent) {
+		agent_pid = agent_spawn(state_dir);
+		log_event(LOG_LEVEL_INFO, "event=agent_started pid=%d", (int)agent_pid);
+	}
+	for (;;) {
+		sigwait(&sigs, &sig);
+		if (sig != SIGCHLD)
+			break;
+		if (agent_pid <= 0 || waitpid(agent_pid, &status, WNOHANG) != agent_pid)
+			continue;
+		log_event(LOG_LEVEL_WARN, "event=agent_exited pid=%d status=%d", (int)agent_pid,
+			  WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		sleep(1);  /* an agent that dies at once must not spin */
+		agent_pid = agent_spawn(state_dir);
+		log_event(LOG_LEVEL_INFO, "event=agent_started pid=%d", (int)agent_pid);
+	}
 	log_event(LOG_LEVEL_INFO, "event=stopping signal=%d", sig);
 	r = 0;
 out:
+	agent_stop(agent_pid);
 	http_server_stop(server);
 	audit_close(cfg.audit);
 	if (cfg.store)
