@@ -19,6 +19,7 @@ struct api_config {
 	struct store *store;
 	struct hostkey hostkey;
 	char region[BH_REGION_NAME];  /* the one region this endpoint serves */
+	char endpoint_host[128];      /* "host:port" clients reach, answered as regionEndpoint */
 	struct audit *audit;          /* NULL: no audit log */
 };
 

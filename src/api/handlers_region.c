@@ -49,10 +49,10 @@ int handle_describe_regions(struct request *r)
 	if (rc < 0)
 		return rc;
 
-	/* There is no endpoint name that clients could be sure to reach (they
-	 * came in through whatever --endpoint-url they were given), so
-	 * regionEndpoint is left out and the "endpoint" filter matches nothing. */
+	/* regionEndpoint is the address serve listens on: the one endpoint of
+	 * the one region, as clients reach it with --endpoint-url. */
 	fieldset_init(&fs, NULL, r->cfg->region);
+	fieldset_add(&fs, "endpoint", r->cfg->endpoint_host);
 	fieldset_add(&fs, "region-name", r->cfg->region);
 	fieldset_add(&fs, "opt-in-status", OPT_IN_NOT_REQUIRED);
 
@@ -60,6 +60,7 @@ int handle_describe_regions(struct request *r)
 	if (filters_match(&fl, &fs)) {
 		xml_open(r->out, "item");
 		xml_text(r->out, "regionName", r->cfg->region);
+		xml_text(r->out, "regionEndpoint", r->cfg->endpoint_host);
 		xml_text(r->out, "optInStatus", OPT_IN_NOT_REQUIRED);
 		xml_close(r->out, "item");
 	}

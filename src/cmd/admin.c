@@ -114,8 +114,8 @@ static int account_create(struct admin_ctx *c, int argc, char **argv)
 	const char *id = NULL;
 	int opt, r;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	optind = 0;  /* 0, not 1: glibc then re-reads the ordering flags of this optstring */
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt != 'i')
 			return usage_error("admin", "account create: bad option '%s'", argv[optind - 1]);
 		id = optarg;
@@ -181,8 +181,8 @@ static int key_create_cmd(struct admin_ctx *c, int argc, char **argv)
 	struct account a;
 	int opt, r;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	optind = 0;  /* 0, not 1: glibc then re-reads the ordering flags of this optstring */
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt == 'a')
 			import_id = optarg;
 		else if (opt == 's')
@@ -296,6 +296,16 @@ static int status(struct admin_ctx *c, int argc)
 	return 0;
 }
 
+static bool wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
 static int admin_run(struct admin_ctx *c, int argc, char **argv)
 {
 	const char *noun = argv[0], *verb = argc > 1 ? argv[1] : "";
@@ -351,7 +361,7 @@ int cmd_admin(int argc, char **argv)
 	struct admin_ctx c = { .region = BH_DEFAULT_REGION, .endpoint = "http://" BH_DEFAULT_LISTEN };
 	int opt, r;
 
-	optind = 1;
+	optind = 0;  /* 0, not 1: glibc then re-reads the ordering flags of this optstring */
 	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd': c.state_dir = optarg; break;
@@ -361,6 +371,10 @@ int cmd_admin(int argc, char **argv)
 		case 'h': fputs(admin_usage, stdout); return 0;
 		default: return usage_error("admin", "bad option '%s'", argv[optind - 1]);
 		}
+	}
+	if (wants_help(argc - optind, argv + optind)) {
+		fputs(admin_usage, stdout);
+		return 0;
 	}
 	if (!c.state_dir)
 		return usage_error("admin", "--state-dir is required");

@@ -60,7 +60,7 @@ int cmd_exec(int argc, char **argv)
 	char netns[64];
 	int opt, r;
 
-	optind = 1;
+	optind = 0;  /* 0, not 1: glibc then re-reads the ordering flags of this optstring */
 	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd': state_dir = optarg; break;

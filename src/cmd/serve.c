@@ -123,7 +123,7 @@ int cmd_serve(int argc, char **argv)
 	pid_t agent_pid = 0;
 	int opt, r, sig, status;
 
-	optind = 1;
+	optind = 0;  /* 0, not 1: glibc then re-reads the ordering flags of this optstring */
 	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd': state_dir = optarg; break;
@@ -148,6 +148,8 @@ int cmd_serve(int argc, char **argv)
 		return usage_error("serve", "--state-dir is required");
 	if (bh_strlcpy(cfg.region, region, sizeof(cfg.region)) < 0 || !*region)
 		return usage_error("serve", "--region is too long");
+	if (bh_strlcpy(cfg.endpoint_host, hopts.listen, sizeof(cfg.endpoint_host)) < 0)
+		return usage_error("serve", "--listen is too long");
 	if (run_agent && geteuid() != 0)
 		return usage_error("serve", "--agent needs root (the agent programs the kernel)");
 
