@@ -51,15 +51,17 @@ request_handler_fn handle_describe_images;
 request_handler_fn handle_describe_network_interfaces;
 request_handler_fn handle_modify_network_interface_attribute;
 
+/* handlers_route_entries.c */
+request_handler_fn handle_create_route;
+request_handler_fn handle_replace_route;
+request_handler_fn handle_delete_route;
+
 /* handlers_route.c */
 request_handler_fn handle_create_route_table;
 request_handler_fn handle_describe_route_tables;
 request_handler_fn handle_associate_route_table;
 request_handler_fn handle_disassociate_route_table;
 request_handler_fn handle_replace_route_table_association;
-request_handler_fn handle_create_route;
-request_handler_fn handle_replace_route;
-request_handler_fn handle_delete_route;
 request_handler_fn handle_delete_route_table;
 
 /* handlers_igw.c */
@@ -83,5 +85,14 @@ int sg_create_default(struct request *r, const char *vpc_id);
 /* Shared by CreateSecurityGroup and sg_create_default: the allow-all egress
  * rule every new group starts with. */
 int sg_add_default_egress(struct request *r, const char *group_id);
+
+/* handlers_route.c, for the VPC and subnet handlers. CreateVpc: make the
+ * VPC's main route table with its local route and main association.
+ * DeleteVpc: drop the main table with its routes, association and tags,
+ * refusing (DependencyViolation) while the VPC has any other table.
+ * DeleteSubnet: drop the subnet's explicit association, if any. */
+int rtb_create_main(struct request *r, const char *vpc_id);
+int rtb_drop_main(struct request *r, const char *vpc_id);
+int rtb_subnet_disassociate(struct request *r, const char *subnet_id);
 
 #endif

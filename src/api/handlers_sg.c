@@ -101,6 +101,9 @@ int sg_create_default(struct request *r, const char *vpc_id)
 	bh_strlcpy(g.vpc_id, vpc_id, sizeof(g.vpc_id));
 	bh_strlcpy(g.name, "default", sizeof(g.name));
 	bh_strlcpy(g.description, "default VPC security group", sizeof(g.description));
+	/* public network: the account's own default there (vpc_id "") */
+	if (!*vpc_id)
+		bh_strlcpy(g.description, "default group of the public network", sizeof(g.description));
 	rc = group_insert(r, &g);
 	if (rc < 0)
 		return rc;
@@ -134,13 +137,15 @@ static int group_placement_check(struct request *r, const char *vpc_id, const ch
 	size_t i, in_vpc = 0;
 	int rc;
 
+	/* public network: without a VpcId the group is for instances launched
+	 * without a subnet, as EC2-Classic's groups were (vpc_id ""). */
 	if (!vpc_id || !*vpc_id)
-		return diag_set(&r->diag, "VPCIdNotSpecified", "No default VPC for this user");
+		vpc_id = "";
 	sg_echo(vpc_id, echo);
-	if (!id_is_valid(vpc_id, "vpc"))
+	if (*vpc_id && !id_is_valid(vpc_id, "vpc"))
 		return diag_set(&r->diag, "InvalidVpcID.Malformed", "Invalid id: \"%s\" (expecting \"vpc-...\")", echo);
 	request_note_resource(r, vpc_id);
-	rc = store_vpc_get(r->tx, vpc_id, &vpc);
+	rc = *vpc_id ? store_vpc_get(r->tx, vpc_id, &vpc) : 0;
 	if (rc == -ENOENT)
 		return diag_set(&r->diag, "InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", echo);
 	if (rc < 0)
@@ -194,7 +199,8 @@ int handle_create_security_group(struct request *r)
 	rc = group_placement_check(r, params_get(&r->params, "VpcId"), name);
 	if (rc < 0)
 		return rc;
-	bh_strlcpy(g.vpc_id, params_get(&r->params, "VpcId"), sizeof(g.vpc_id));
+	if (params_get(&r->params, "VpcId"))  /* absent: the public network, "" */
+		bh_strlcpy(g.vpc_id, params_get(&r->params, "VpcId"), sizeof(g.vpc_id));
 	bh_strlcpy(g.name, name, sizeof(g.name));
 	bh_strlcpy(g.description, desc, sizeof(g.description));
 	rc = group_insert(r, &g);
@@ -279,7 +285,8 @@ static void group_xml(struct request *r, const struct security_group *g, const s
 	xml_text(r->out, "groupDescription", g->description);
 	sg_permissions_xml(r, "ipPermissions", rules, false);
 	sg_permissions_xml(r, "ipPermissionsEgress", rules, true);
-	xml_text(r->out, "vpcId", g->vpc_id);
+	if (g->vpc_id[0])  /* public network groups have no VPC */
+		xml_text(r->out, "vpcId", g->vpc_id);
 	xml_tag_set(r->out, tags, g->id);
 	group_arn(r, g->id, arn);
 	xml_text(r->out, "securityGroupArn", arn);
@@ -394,6 +401,24 @@ static int target_resolve(struct request *r, bool name_allowed, struct security_
 			name_allowed ? "GroupId or GroupName" : "GroupId");
 }
 
+/* A network interface still using the group keeps it (instances). */
+static int sg_check_enis(struct request *r, const struct security_group *g)
+{
+	struct eni_list enis = { 0 };
+	size_t i, k;
+	int rc;
+
+	rc = store_eni_list(r->tx, &enis);
+	if (rc < 0)
+		return request_store_error(r, rc);
+	for (i = 0; i < enis.count && rc == 0; i++)
+		for (k = 0; k < enis.items[i].group_count && rc == 0; k++)
+			if (strcmp(enis.items[i].group_ids[k], g->id) == 0)
+				rc = diag_set(&r->diag, "DependencyViolation", "resource %s has a dependent object", g->id);
+	list_release(&enis);
+	return rc;
+}
+
 int handle_delete_security_group(struct request *r)
 {
 	struct sg_rule_list rules = { 0 };
@@ -407,6 +432,9 @@ int handle_delete_security_group(struct request *r)
 	if (g.is_default)
 		return diag_set(&r->diag, "CannotDelete",
 				"the specified group: \"%s\" name: \"default\" cannot be deleted by a user", g.id);
+	rc = sg_check_enis(r, &g);
+	if (rc < 0)
+		return rc;
 	rc = store_sg_rule_list(r->tx, NULL, &rules);
 	if (rc < 0) {
 		rc = request_store_error(r, rc);

@@ -384,6 +384,25 @@ out:
 	return rc;
 }
 
+/* Any network interface in the subnet (an instance's) keeps it, whatever
+ * used_ips says. Terminated instances have none and keep nothing. */
+static int subnet_check_enis(struct request *r, const struct subnet *sn)
+{
+	struct eni_list enis = { 0 };
+	size_t i;
+	int rc;
+
+	rc = store_eni_list(r->tx, &enis);
+	if (rc < 0)
+		return request_store_error(r, rc);
+	for (i = 0; i < enis.count && rc == 0; i++)
+		if (strcmp(enis.items[i].subnet_id, sn->id) == 0)
+			rc = diag_set(&r->diag, "DependencyViolation",
+				      "The subnet '%s' has dependencies and cannot be deleted.", sn->id);
+	list_release(&enis);
+	return rc;
+}
+
 int handle_delete_subnet(struct request *r)
 {
 	struct subnet sn;
@@ -396,6 +415,13 @@ int handle_delete_subnet(struct request *r)
 	if (sn.used_ips > 0)
 		return diag_set(&r->diag, "DependencyViolation",
 				"The subnet '%s' has dependencies and cannot be deleted.", sn.id);
+	rc = subnet_check_enis(r, &sn);
+	if (rc < 0)
+		return rc;
+	/* Its explicit route-table association goes with it, as in EC2. */
+	rc = rtb_subnet_disassociate(r, sn.id);
+	if (rc < 0)
+		return rc;
 	rc = store_tag_delete_resource(r->tx, sn.id);
 	if (rc == 0)
 		rc = store_subnet_delete(r->tx, sn.id);

@@ -24,6 +24,11 @@ static const struct taggable taggables[] = {
 	{ "subnet", "subnet", "InvalidSubnetID.NotFound", "subnet ID" },
 	{ "sg", "security-group", "InvalidGroup.NotFound", "security group" },
 	{ "sgr", "security-group-rule", "InvalidSecurityGroupRuleId.NotFound", "security group rule ID" },
+	{ "i", "instance", "InvalidInstanceID.NotFound", "instance ID" },
+	{ "eni", "network-interface", "InvalidNetworkInterfaceID.NotFound", "networkInterface ID" },
+	{ "rtb", "route-table", "InvalidRouteTableID.NotFound", "routeTable ID" },
+	{ "igw", "internet-gateway", "InvalidInternetGatewayID.NotFound", "internetGateway ID" },
+	{ "eipalloc", "elastic-ip", "InvalidAllocationID.NotFound", "allocation ID" },
 };
 
 #define TAGGABLE_COUNT (sizeof(taggables) / sizeof(taggables[0]))
@@ -50,7 +55,22 @@ static int taggable_lookup(struct store_tx *tx, const struct taggable *t, const 
 	struct subnet sn;
 	struct security_group g;
 	struct sg_rule rule;
+	struct route_table rt;
+	struct internet_gateway igw;
+	struct address addr;
+	struct instance in;
+	struct eni e;
 
+	if (strcmp(t->id_prefix, "rtb") == 0)
+		return store_route_table_get(tx, id, &rt);
+	if (strcmp(t->id_prefix, "igw") == 0)
+		return store_igw_get(tx, id, &igw);
+	if (strcmp(t->id_prefix, "eipalloc") == 0)
+		return store_address_get(tx, id, &addr);
+	if (strcmp(t->id_prefix, "i") == 0)
+		return store_instance_get(tx, id, &in);
+	if (strcmp(t->id_prefix, "eni") == 0)
+		return store_eni_get(tx, id, &e);
 	if (strcmp(t->id_prefix, "vpc") == 0)
 		return store_vpc_get(tx, id, &v);
 	if (strcmp(t->id_prefix, "subnet") == 0)

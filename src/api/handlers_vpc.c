@@ -165,6 +165,9 @@ int handle_create_vpc(struct request *r)
 	rc = sg_create_default(r, v.id);
 	if (rc < 0)
 		goto out;
+	rc = rtb_create_main(r, v.id);
+	if (rc < 0)
+		goto out;
 
 	rc = store_tag_list(r->tx, v.id, &tags);
 	if (rc < 0) {
@@ -280,6 +283,7 @@ static int vpc_check_dependencies(struct request *r, const struct vpc *v, const 
 {
 	struct subnet_list subnets = { 0 };
 	struct sg_rule_list rules = { 0 };
+	struct igw_list igws = { 0 };
 	bool busy = false;
 	size_t i;
 	int rc;
@@ -287,12 +291,17 @@ static int vpc_check_dependencies(struct request *r, const struct vpc *v, const 
 	rc = store_subnet_list(r->tx, &subnets);
 	if (rc == 0)
 		rc = store_sg_rule_list(r->tx, NULL, &rules);
+	if (rc == 0)
+		rc = store_igw_list(r->tx, &igws);
 	if (rc < 0) {
 		rc = request_store_error(r, rc);
 		goto out;
 	}
 	for (i = 0; i < subnets.count && !busy; i++)
 		busy = strcmp(subnets.items[i].vpc_id, v->id) == 0;
+	/* An attached internet gateway must be detached first, as in EC2. */
+	for (i = 0; i < igws.count && !busy; i++)
+		busy = strcmp(igws.items[i].vpc_id, v->id) == 0;
 	for (i = 0; i < groups->count && !busy; i++)
 		busy = strcmp(groups->items[i].vpc_id, v->id) == 0 && !groups->items[i].is_default;
 	for (i = 0; i < rules.count && !busy; i++) {
@@ -307,6 +316,7 @@ static int vpc_check_dependencies(struct request *r, const struct vpc *v, const 
 out:
 	list_release(&subnets);
 	list_release(&rules);
+	list_release(&igws);
 	return rc;
 }
 
@@ -349,6 +359,10 @@ int handle_delete_vpc(struct request *r)
 		goto out;
 	}
 	rc = vpc_check_dependencies(r, &v, &groups);
+	if (rc < 0)
+		goto out;
+	/* Refuses while the VPC has route tables other than its main one. */
+	rc = rtb_drop_main(r, v.id);
 	if (rc < 0)
 		goto out;
 	for (i = 0; i < groups.count; i++) {

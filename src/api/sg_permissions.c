@@ -104,7 +104,11 @@ int sg_group_by_name(struct request *r, const char *vpc_id, const char *name, st
 		found++;
 	}
 	sg_echo(name, echo);
-	if (found == 0 && vpc_id)
+	/* public network: its groups have vpc_id "" and no VPC to name */
+	if (found == 0 && vpc_id && !*vpc_id)
+		rc = diag_set(&r->diag, "InvalidGroup.NotFound",
+			      "The security group '%s' does not exist in the public network", echo);
+	else if (found == 0 && vpc_id)
 		rc = diag_set(&r->diag, "InvalidGroup.NotFound", "The security group '%s' does not exist in VPC '%s'",
 			      echo, vpc_id);
 	else if (found == 0)

@@ -35,6 +35,18 @@
 #define BH_MAX_GROUPS_PER_VPC    500
 #define BH_MAX_ACCOUNT_NAME      64
 
+/* Instances (RunInstances) */
+#define BH_MAX_INSTANCES_PER_RUN     20        /* MaxCount is clamped to this; MinCount above it is refused */
+#define BH_MAX_INSTANCES_PER_ACCOUNT 64        /* not terminated nor shutting down: InstanceLimitExceeded */
+#define BH_MAX_CLIENT_TOKEN          64        /* ClientToken bytes, as EC2 */
+#define BH_MAC_ATTEMPTS              16        /* random MACs tried before giving up on a clash */
+
+/* Routing and public addresses, as EC2's default quotas */
+#define BH_MAX_ROUTE_TABLES_PER_VPC  200       /* RouteTableLimitExceeded */
+#define BH_MAX_ROUTES_PER_TABLE      50        /* the local route included: RouteLimitExceeded */
+#define BH_MAX_IGWS_PER_ACCOUNT      100       /* one per VPC at most is useful: InternetGatewayLimitExceeded */
+#define BH_MAX_ADDRESSES_PER_ACCOUNT 5         /* Elastic IPs: AddressLimitExceeded */
+
 /* Resource ids: prefix, '-', 17 hex digits */
 #define BH_ID_HEX_DIGITS         17
 #define BH_MAX_ID                32

@@ -107,7 +107,10 @@ struct eni {
 struct route_table {
 	char id[BH_MAX_ID];              /* rtb-... */
 	char vpc_id[BH_MAX_ID];
-	bool is_main;                    /* the VPC's main table: cannot be deleted */
+	/* Main when created; the main association (rtb_association.is_main) is
+	 * authoritative, since ReplaceRouteTableAssociation moves it and the
+	 * store never rewrites this flag. */
+	bool is_main;
 	int kernel_table;                /* Linux routing table number, unique per VPC (>= 100) */
 };
 
