@@ -661,11 +661,10 @@ static int instance_eni_get(struct request *r, const struct instance *in, struct
 
 int handle_modify_instance_attribute(struct request *r)
 {
-	enum instance_attr attr;
+	enum instance_attr attr = ATTR_NONE;
 	const char *value = NULL;
 	struct instance in;
 	struct eni e;
-	bool flag = true;
 	int rc;
 
 	rc = instance_param_get(r, &in);
@@ -688,8 +687,7 @@ int handle_modify_instance_attribute(struct request *r)
 		if (attr == ATTR_GROUPS) {
 			rc = eni_groups_replace(r, "GroupId", &e);
 		} else if (strcasecmp(value, "true") == 0 || strcasecmp(value, "false") == 0) {
-			flag = strcasecmp(value, "true") == 0;
-			e.source_dest_check = flag;
+			e.source_dest_check = strcasecmp(value, "true") == 0;
 		} else {
 			rc = diag_set(&r->diag, "InvalidParameterValue",
 				      "Value (%.64s) for parameter sourceDestCheck is invalid. Expected a boolean.", value);
