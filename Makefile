@@ -1,13 +1,14 @@
-# Makefile - a thin wrapper over Meson. The two commands of the README:
+# Makefile - a thin wrapper over Meson. The commands of the README:
 #   make run    install what is missing, build, start bulkhead
 #   make test   install what is missing, build with ASan/UBSan, run every test
+#   make demo   install what is missing, build, run the network demo (root)
 
 STATE_DIR ?= state
 LISTEN ?= 127.0.0.1:8773
 FUZZ_SECONDS ?= 20
 PYTHON ?= /usr/bin/python3
 
-.PHONY: all build deps run test unit api-test fuzz fuzz-build check-banned clean
+.PHONY: all build deps run demo test unit api-test fuzz fuzz-build check-banned clean
 
 all: build
 
@@ -22,6 +23,11 @@ build: build/build.ninja
 
 run: deps build
 	./build/bulkhead serve --state-dir $(STATE_DIR) --listen $(LISTEN)
+
+# The README's scenario with real packets, in a temporary state directory;
+# fails unless every flow passes or is blocked as the security groups say.
+demo: deps build
+	./scripts/demo.sh
 
 build-asan/build.ninja:
 	meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
