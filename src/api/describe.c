@@ -337,3 +337,56 @@ bool ids_contain(const char *const *ids, size_t count, const char *id)
 			return true;
 	return false;
 }
+
+int describe_ids_parse(struct request *r, const char *prefix, const char *id_prefix, const char *malformed_code,
+		       const char **ret, size_t *ret_count)
+{
+	size_t i;
+	int rc;
+
+	rc = ids_parse(r, prefix, id_prefix, malformed_code, ret, BH_MAX_LIST_ITEMS, ret_count);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < *ret_count; i++)
+		request_note_resource(r, ret[i]);
+	return 0;
+}
+
+int describe_ids_unpaged(struct request *r, size_t nids, bool paged, const char *list_name)
+{
+	if (nids && paged)
+		return diag_set(&r->diag, "InvalidParameterCombination",
+				"The parameter %s cannot be used with the parameter maxResults", list_name);
+	return 0;
+}
+
+const char *ids_first_missing(const char *const *ids, size_t nids, const void *items, size_t count, size_t size,
+			      size_t id_offset)
+{
+	const char *base = items;
+	size_t i, j;
+
+	for (i = 0; i < nids; i++) {
+		bool found = false;
+
+		for (j = 0; j < count && !found; j++)
+			found = strcmp(base + j * size + id_offset, ids[i]) == 0;
+		if (!found)
+			return ids[i];
+	}
+	return NULL;
+}
+
+int id_param_parse(struct request *r, const char *name, const char *id_prefix, const char *malformed_code,
+		   const char **ret)
+{
+	const char *id = params_get(&r->params, name);
+
+	if (!id || !*id)
+		return diag_set(&r->diag, "MissingParameter", "The request must contain the parameter %s", name);
+	request_note_resource(r, id);
+	if (!id_is_valid(id, id_prefix))
+		return diag_set(&r->diag, malformed_code, "Invalid id: \"%.64s\"", id);
+	*ret = id;
+	return 0;
+}

@@ -94,4 +94,26 @@ int ids_parse(struct request *r, const char *prefix, const char *id_prefix, cons
 /* Is id one of ids[0..count)? */
 bool ids_contain(const char *const *ids, size_t count, const char *id);
 
+/* The explicit ids of a Describe* call: ids_parse of up to
+ * BH_MAX_LIST_ITEMS, each noted for the request's log line. */
+int describe_ids_parse(struct request *r, const char *prefix, const char *id_prefix, const char *malformed_code,
+		       const char **ret, size_t *ret_count);
+
+/* Explicit ids are answered whole, never paged: when nids > 0 and paged,
+ * InvalidParameterCombination naming list_name, EC2's name for the id
+ * list ("vpcIds"). Callers say what counts as paged for their action. */
+int describe_ids_unpaged(struct request *r, size_t nids, bool paged, const char *list_name);
+
+/* The first of ids[0..nids) that no item of items[0..count) has, or
+ * NULL: each item is size bytes and holds its id (a string) at id_offset,
+ * as qsort() would see an array of resources. */
+const char *ids_first_missing(const char *const *ids, size_t nids, const void *items, size_t count, size_t size,
+			      size_t id_offset);
+
+/* The id in the required parameter name: MissingParameter when absent or
+ * empty, noted for the log line, malformed_code unless it is a
+ * well-formed id with id_prefix. ret points into the request's params. */
+int id_param_parse(struct request *r, const char *name, const char *id_prefix, const char *malformed_code,
+		   const char **ret);
+
 #endif

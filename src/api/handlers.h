@@ -95,4 +95,12 @@ int rtb_create_main(struct request *r, const char *vpc_id);
 int rtb_drop_main(struct request *r, const char *vpc_id);
 int rtb_subnet_disassociate(struct request *r, const char *subnet_id);
 
+/* handlers_vpc.c and handlers_subnet.c, for every handler that names one
+ * in a required VpcId / SubnetId: read it into ret, or MissingParameter,
+ * Invalid{Vpc,Subnet}ID.Malformed or .NotFound. */
+struct vpc;
+struct subnet;
+int vpc_param_get(struct request *r, struct vpc *ret);
+int subnet_param_get(struct request *r, struct subnet *ret);
+
 #endif

@@ -556,9 +556,10 @@ int handle_describe_network_interfaces(struct request *r)
 	const char **ids = NULL;
 	struct eni_world w = { 0 };
 	struct filters *fl = NULL;
+	const char *missing;
 	struct eni_view v;
 	struct paging pg;
-	size_t nids = 0, i, k;
+	size_t nids = 0, i;
 	int rc;
 
 	ids = calloc(BH_MAX_LIST_ITEMS, sizeof(*ids));
@@ -567,34 +568,24 @@ int handle_describe_network_interfaces(struct request *r)
 		rc = internal_error(r, "out of memory");
 		goto out;
 	}
-	rc = ids_parse(r, "NetworkInterfaceId", "eni", "InvalidNetworkInterfaceID.Malformed", ids, BH_MAX_LIST_ITEMS,
-		       &nids);
+	rc = describe_ids_parse(r, "NetworkInterfaceId", "eni", "InvalidNetworkInterfaceID.Malformed", ids, &nids);
 	if (rc < 0)
 		goto out;
-	for (i = 0; i < nids; i++)
-		request_note_resource(r, ids[i]);
 	rc = filters_parse(r, eni_filters, fl);
 	if (rc == 0)
 		rc = paging_parse(r, BH_MIN_RESULTS, BH_MAX_RESULTS, &pg);
+	if (rc == 0)
+		rc = describe_ids_unpaged(r, nids, pg.max_results || pg.after_id[0], "networkInterfaceIds");
 	if (rc < 0)
 		goto out;
-	if (nids && (pg.max_results || pg.after_id[0])) {
-		rc = diag_set(&r->diag, "InvalidParameterCombination",
-			      "The parameter networkInterfaceIds cannot be used with the parameter maxResults");
-		goto out;
-	}
 	rc = eni_world_load(r, &w);
 	if (rc < 0)
 		goto out;
-	for (i = 0; i < nids; i++) {
-		bool found = false;
-
-		for (k = 0; k < w.enis.count && !found; k++)
-			found = strcmp(w.enis.items[k].id, ids[i]) == 0;
-		if (!found) {
-			rc = eni_not_found(r, ids[i]);
-			goto out;
-		}
+	missing = ids_first_missing(ids, nids, w.enis.items, w.enis.count, sizeof(*w.enis.items),
+				    offsetof(struct eni, id));
+	if (missing) {
+		rc = eni_not_found(r, missing);
+		goto out;
 	}
 	v = (struct eni_view){ .groups = &w.groups, .addresses = &w.addresses, .tags = &w.tags };
 	xml_open(r->out, "networkInterfaceSet");
@@ -626,20 +617,16 @@ out:
 
 static int eni_param_get(struct request *r, struct eni *ret)
 {
-	const char *id = params_get(&r->params, "NetworkInterfaceId");
+	const char *id;
 	int rc;
 
-	if (!id || !*id)
-		return diag_set(&r->diag, "MissingParameter", "The request must contain the parameter NetworkInterfaceId");
-	request_note_resource(r, id);
-	if (!id_is_valid(id, "eni"))
-		return diag_set(&r->diag, "InvalidNetworkInterfaceID.Malformed", "Invalid id: \"%.64s\"", id);
+	rc = id_param_parse(r, "NetworkInterfaceId", "eni", "InvalidNetworkInterfaceID.Malformed", &id);
+	if (rc < 0)
+		return rc;
 	rc = store_eni_get(r->tx, id, ret);
 	if (rc == -ENOENT)
 		return eni_not_found(r, id);
-	if (rc < 0)
-		return request_store_error(r, rc);
-	return 0;
+	return rc < 0 ? request_store_error(r, rc) : 0;
 }
 
 static bool params_have_prefix(const struct params *p, const char *prefix)

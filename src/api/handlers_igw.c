@@ -52,39 +52,16 @@ static int igw_not_found(struct request *r, const char *id)
 /* Read the gateway named by the required parameter InternetGatewayId. */
 static int igw_param_get(struct request *r, struct internet_gateway *ret)
 {
-	const char *id = params_get(&r->params, "InternetGatewayId");
+	const char *id;
 	int rc;
 
-	if (!id || !*id)
-		return diag_set(&r->diag, "MissingParameter", "The request must contain the parameter InternetGatewayId");
-	request_note_resource(r, id);
-	if (!id_is_valid(id, "igw"))
-		return diag_set(&r->diag, "InvalidInternetGatewayID.Malformed", "Invalid id: \"%.64s\"", id);
+	rc = id_param_parse(r, "InternetGatewayId", "igw", "InvalidInternetGatewayID.Malformed", &id);
+	if (rc < 0)
+		return rc;
 	rc = store_igw_get(r->tx, id, ret);
 	if (rc == -ENOENT)
 		return igw_not_found(r, id);
-	if (rc < 0)
-		return request_store_error(r, rc);
-	return 0;
-}
-
-/* Read the VPC named by the required parameter VpcId. */
-static int igw_vpc_param_get(struct request *r, struct vpc *ret)
-{
-	const char *id = params_get(&r->params, "VpcId");
-	int rc;
-
-	if (!id || !*id)
-		return diag_set(&r->diag, "MissingParameter", "The request must contain the parameter VpcId");
-	request_note_resource(r, id);
-	if (!id_is_valid(id, "vpc"))
-		return diag_set(&r->diag, "InvalidVpcID.Malformed", "Invalid id: \"%.64s\"", id);
-	rc = store_vpc_get(r->tx, id, ret);
-	if (rc == -ENOENT)
-		return diag_set(&r->diag, "InvalidVpcID.NotFound", "The vpc ID '%.64s' does not exist", id);
-	if (rc < 0)
-		return request_store_error(r, rc);
-	return 0;
+	return rc < 0 ? request_store_error(r, rc) : 0;
 }
 
 int handle_create_internet_gateway(struct request *r)
@@ -142,7 +119,7 @@ int handle_attach_internet_gateway(struct request *r)
 	rc = igw_param_get(r, &g);
 	if (rc < 0)
 		goto out;
-	rc = igw_vpc_param_get(r, &v);
+	rc = vpc_param_get(r, &v);
 	if (rc < 0)
 		goto out;
 	if (g.vpc_id[0]) {
@@ -216,7 +193,7 @@ int handle_detach_internet_gateway(struct request *r)
 	rc = igw_param_get(r, &g);
 	if (rc < 0)
 		return rc;
-	rc = igw_vpc_param_get(r, &v);
+	rc = vpc_param_get(r, &v);
 	if (rc < 0)
 		return rc;
 	if (strcmp(g.vpc_id, v.id) != 0)
@@ -257,22 +234,6 @@ int handle_delete_internet_gateway(struct request *r)
 	return 0;
 }
 
-/* The first of ids the account does not have, or NULL. */
-static const char *igw_ids_missing(const struct igw_list *all, const char *const *ids, size_t count)
-{
-	size_t i, j;
-
-	for (i = 0; i < count; i++) {
-		bool found = false;
-
-		for (j = 0; j < all->count && !found; j++)
-			found = strcmp(all->items[j].id, ids[i]) == 0;
-		if (!found)
-			return ids[i];
-	}
-	return NULL;
-}
-
 int handle_describe_internet_gateways(struct request *r)
 {
 	const char *ids[BH_MAX_LIST_ITEMS];
@@ -284,23 +245,18 @@ int handle_describe_internet_gateways(struct request *r)
 	struct filters fl;
 	int rc;
 
-	rc = ids_parse(r, "InternetGatewayId", "igw", "InvalidInternetGatewayID.Malformed", ids, BH_MAX_LIST_ITEMS,
-		       &nids);
+	rc = describe_ids_parse(r, "InternetGatewayId", "igw", "InvalidInternetGatewayID.Malformed", ids, &nids);
 	if (rc < 0)
 		goto out;
-	for (i = 0; i < nids; i++)
-		request_note_resource(r, ids[i]);
 	rc = filters_parse(r, igw_filters, &fl);
 	if (rc < 0)
 		goto out;
 	rc = paging_parse(r, BH_MIN_RESULTS, BH_MAX_RESULTS, &pg);
 	if (rc < 0)
 		goto out;
-	if (nids && params_get(&r->params, "MaxResults")) {
-		rc = diag_set(&r->diag, "InvalidParameterCombination",
-			      "The parameter internetGatewayIds cannot be used with the parameter maxResults");
+	rc = describe_ids_unpaged(r, nids, params_get(&r->params, "MaxResults") != NULL, "internetGatewayIds");
+	if (rc < 0)
 		goto out;
-	}
 
 	rc = store_igw_list(r->tx, &all);
 	if (rc == 0)
@@ -309,7 +265,7 @@ int handle_describe_internet_gateways(struct request *r)
 		rc = request_store_error(r, rc);
 		goto out;
 	}
-	missing = igw_ids_missing(&all, ids, nids);
+	missing = ids_first_missing(ids, nids, all.items, all.count, sizeof(*all.items), offsetof(struct internet_gateway, id));
 	if (missing) {
 		rc = igw_not_found(r, missing);
 		goto out;

@@ -294,8 +294,9 @@ int handle_describe_instances(struct request *r)
 	const char **ids = NULL;
 	struct instance_world w = { 0 };
 	struct filters *fl = NULL;
+	const char *missing;
 	struct paging pg;
-	size_t nids = 0, i, k, start;
+	size_t nids = 0, i, start;
 	int rc;
 
 	ids = calloc(BH_MAX_LIST_ITEMS, sizeof(*ids));
@@ -304,33 +305,24 @@ int handle_describe_instances(struct request *r)
 		rc = diag_set_status(&r->diag, 500, "InternalError", "Out of memory");
 		goto out;
 	}
-	rc = ids_parse(r, "InstanceId", "i", "InvalidInstanceID.Malformed", ids, BH_MAX_LIST_ITEMS, &nids);
+	rc = describe_ids_parse(r, "InstanceId", "i", "InvalidInstanceID.Malformed", ids, &nids);
 	if (rc < 0)
 		goto out;
-	for (i = 0; i < nids; i++)
-		request_note_resource(r, ids[i]);
 	rc = filters_parse(r, instance_filters, fl);
 	if (rc == 0)
 		rc = paging_parse(r, BH_MIN_RESULTS, BH_MAX_RESULTS, &pg);
+	if (rc == 0)
+		rc = describe_ids_unpaged(r, nids, pg.max_results || pg.after_id[0], "instancesSet");
 	if (rc < 0)
 		goto out;
-	if (nids && (pg.max_results || pg.after_id[0])) {
-		rc = diag_set(&r->diag, "InvalidParameterCombination",
-			      "The parameter instancesSet cannot be used with the parameter maxResults");
-		goto out;
-	}
 	rc = instance_world_load(r, &w);
 	if (rc < 0)
 		goto out;
-	for (i = 0; i < nids; i++) {
-		bool found = false;
-
-		for (k = 0; k < w.instances.count && !found; k++)
-			found = strcmp(w.instances.items[k].id, ids[i]) == 0;
-		if (!found) {
-			rc = instance_not_found(r, ids[i]);
-			goto out;
-		}
+	missing = ids_first_missing(ids, nids, w.instances.items, w.instances.count, sizeof(*w.instances.items),
+				    offsetof(struct instance, id));
+	if (missing) {
+		rc = instance_not_found(r, missing);
+		goto out;
 	}
 	sorted = calloc(w.instances.count + 1, sizeof(*sorted));
 	page = calloc(w.instances.count + 1, sizeof(*page));
@@ -628,20 +620,16 @@ static int instance_attr_pick(struct request *r, enum instance_attr *ret, const 
 
 static int instance_param_get(struct request *r, struct instance *ret)
 {
-	const char *id = params_get(&r->params, "InstanceId");
+	const char *id;
 	int rc;
 
-	if (!id || !*id)
-		return diag_set(&r->diag, "MissingParameter", "The request must contain the parameter InstanceId");
-	request_note_resource(r, id);
-	if (!id_is_valid(id, "i"))
-		return diag_set(&r->diag, "InvalidInstanceID.Malformed", "Invalid id: \"%.64s\"", id);
+	rc = id_param_parse(r, "InstanceId", "i", "InvalidInstanceID.Malformed", &id);
+	if (rc < 0)
+		return rc;
 	rc = store_instance_get(r->tx, id, ret);
 	if (rc == -ENOENT)
 		return instance_not_found(r, id);
-	if (rc < 0)
-		return request_store_error(r, rc);
-	return 0;
+	return rc < 0 ? request_store_error(r, rc) : 0;
 }
 
 /* Groups and SourceDestCheck live on the primary interface, which a

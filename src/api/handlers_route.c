@@ -108,20 +108,16 @@ static int assoc_not_found(struct request *r, const char *id)
 
 int rtb_param_get(struct request *r, struct route_table *ret)
 {
-	const char *id = params_get(&r->params, "RouteTableId");
+	const char *id;
 	int rc;
 
-	if (!id || !*id)
-		return diag_set(&r->diag, "MissingParameter", "The request must contain the parameter RouteTableId");
-	request_note_resource(r, id);
-	if (!id_is_valid(id, "rtb"))
-		return diag_set(&r->diag, "InvalidRouteTableID.Malformed", "Invalid id: \"%.64s\"", id);
+	rc = id_param_parse(r, "RouteTableId", "rtb", "InvalidRouteTableID.Malformed", &id);
+	if (rc < 0)
+		return rc;
 	rc = store_route_table_get(r->tx, id, ret);
 	if (rc == -ENOENT)
 		return rtb_not_found(r, id);
-	if (rc < 0)
-		return request_store_error(r, rc);
-	return 0;
+	return rc < 0 ? request_store_error(r, rc) : 0;
 }
 
 /* Read the association named by the required parameter AssociationId. A
@@ -580,22 +576,6 @@ int handle_create_route_table(struct request *r)
 	return rc;
 }
 
-/* The first of ids the account does not have, or NULL. */
-static const char *rtb_ids_missing(const struct route_table_list *all, const char *const *ids, size_t count)
-{
-	size_t i, j;
-
-	for (i = 0; i < count; i++) {
-		bool found = false;
-
-		for (j = 0; j < all->count && !found; j++)
-			found = strcmp(all->items[j].id, ids[i]) == 0;
-		if (!found)
-			return ids[i];
-	}
-	return NULL;
-}
-
 int handle_describe_route_tables(struct request *r)
 {
 	const char *ids[BH_MAX_LIST_ITEMS];
@@ -609,22 +589,18 @@ int handle_describe_route_tables(struct request *r)
 	struct filters fl;
 	int rc;
 
-	rc = ids_parse(r, "RouteTableId", "rtb", "InvalidRouteTableID.Malformed", ids, BH_MAX_LIST_ITEMS, &nids);
+	rc = describe_ids_parse(r, "RouteTableId", "rtb", "InvalidRouteTableID.Malformed", ids, &nids);
 	if (rc < 0)
 		goto out;
-	for (i = 0; i < nids; i++)
-		request_note_resource(r, ids[i]);
 	rc = filters_parse(r, rtb_filters, &fl);
 	if (rc < 0)
 		goto out;
 	rc = paging_parse(r, BH_MIN_RESULTS, RTB_MAX_RESULTS, &pg);
 	if (rc < 0)
 		goto out;
-	if (nids && params_get(&r->params, "MaxResults")) {
-		rc = diag_set(&r->diag, "InvalidParameterCombination",
-			      "The parameter routeTableIds cannot be used with the parameter maxResults");
+	rc = describe_ids_unpaged(r, nids, params_get(&r->params, "MaxResults") != NULL, "routeTableIds");
+	if (rc < 0)
 		goto out;
-	}
 	one = calloc(1, sizeof(*one));
 	if (!one) {
 		rc = request_store_error(r, -ENOMEM);
@@ -641,7 +617,7 @@ int handle_describe_route_tables(struct request *r)
 		rc = request_store_error(r, rc);
 		goto out;
 	}
-	missing = rtb_ids_missing(&st.tables, ids, nids);
+	missing = ids_first_missing(ids, nids, st.tables.items, st.tables.count, sizeof(*st.tables.items), offsetof(struct route_table, id));
 	if (missing) {
 		rc = rtb_not_found(r, missing);
 		goto out;
@@ -697,25 +673,6 @@ out:
 	return rc;
 }
 
-/* Read the subnet named by the required parameter SubnetId into ret. */
-static int rtb_subnet_param_get(struct request *r, struct subnet *ret)
-{
-	const char *id = params_get(&r->params, "SubnetId");
-	int rc;
-
-	if (!id || !*id)
-		return diag_set(&r->diag, "MissingParameter", "The request must contain the parameter SubnetId");
-	request_note_resource(r, id);
-	if (!id_is_valid(id, "subnet"))
-		return diag_set(&r->diag, "InvalidSubnetID.Malformed", "Invalid id: \"%.64s\"", id);
-	rc = store_subnet_get(r->tx, id, ret);
-	if (rc == -ENOENT)
-		return diag_set(&r->diag, "InvalidSubnetID.NotFound", "The subnet ID '%.64s' does not exist", id);
-	if (rc < 0)
-		return request_store_error(r, rc);
-	return 0;
-}
-
 int handle_associate_route_table(struct request *r)
 {
 	struct rtb_association_list assocs = { 0 };
@@ -732,7 +689,7 @@ int handle_associate_route_table(struct request *r)
 	rc = rtb_param_get(r, &rt);
 	if (rc < 0)
 		return rc;
-	rc = rtb_subnet_param_get(r, &sn);
+	rc = subnet_param_get(r, &sn);
 	if (rc < 0)
 		return rc;
 	if (strcmp(rt.vpc_id, sn.vpc_id) != 0)

@@ -127,23 +127,18 @@ static int subnet_not_found(struct request *r, const char *id)
 	return diag_set(&r->diag, "InvalidSubnetID.NotFound", "The subnet ID '%.64s' does not exist", id);
 }
 
-/* Read the subnet named by the required parameter SubnetId into ret. */
-static int subnet_param_get(struct request *r, struct subnet *ret)
+int subnet_param_get(struct request *r, struct subnet *ret)
 {
-	const char *id = params_get(&r->params, "SubnetId");
+	const char *id;
 	int rc;
 
-	if (!id || !*id)
-		return diag_set(&r->diag, "MissingParameter", "The request must contain the parameter SubnetId");
-	request_note_resource(r, id);
-	if (!id_is_valid(id, "subnet"))
-		return diag_set(&r->diag, "InvalidSubnetID.Malformed", "Invalid id: \"%.64s\"", id);
+	rc = id_param_parse(r, "SubnetId", "subnet", "InvalidSubnetID.Malformed", &id);
+	if (rc < 0)
+		return rc;
 	rc = store_subnet_get(r->tx, id, ret);
 	if (rc == -ENOENT)
 		return subnet_not_found(r, id);
-	if (rc < 0)
-		return request_store_error(r, rc);
-	return 0;
+	return rc < 0 ? request_store_error(r, rc) : 0;
 }
 
 static int zone_invalid(struct request *r, const char *param, const char *value)
@@ -302,22 +297,6 @@ out:
 	return rc;
 }
 
-/* The first of ids the account does not have, or NULL. */
-static const char *subnet_ids_missing(const struct subnet_list *all, const char *const *ids, size_t count)
-{
-	size_t i, j;
-
-	for (i = 0; i < count; i++) {
-		bool found = false;
-
-		for (j = 0; j < all->count && !found; j++)
-			found = strcmp(all->items[j].id, ids[i]) == 0;
-		if (!found)
-			return ids[i];
-	}
-	return NULL;
-}
-
 int handle_describe_subnets(struct request *r)
 {
 	const char *ids[BH_MAX_LIST_ITEMS];
@@ -329,22 +308,18 @@ int handle_describe_subnets(struct request *r)
 	struct filters fl;
 	int rc;
 
-	rc = ids_parse(r, "SubnetId", "subnet", "InvalidSubnetID.Malformed", ids, BH_MAX_LIST_ITEMS, &nids);
+	rc = describe_ids_parse(r, "SubnetId", "subnet", "InvalidSubnetID.Malformed", ids, &nids);
 	if (rc < 0)
 		goto out;
-	for (i = 0; i < nids; i++)
-		request_note_resource(r, ids[i]);
 	rc = filters_parse(r, subnet_filters, &fl);
 	if (rc < 0)
 		goto out;
 	rc = paging_parse(r, BH_MIN_RESULTS, BH_MAX_RESULTS, &pg);
 	if (rc < 0)
 		goto out;
-	if (nids && params_get(&r->params, "MaxResults")) {
-		rc = diag_set(&r->diag, "InvalidParameterCombination",
-			      "The parameter subnetIds cannot be used with the parameter maxResults");
+	rc = describe_ids_unpaged(r, nids, params_get(&r->params, "MaxResults") != NULL, "subnetIds");
+	if (rc < 0)
 		goto out;
-	}
 
 	rc = store_subnet_list(r->tx, &all);
 	if (rc == 0)
@@ -353,7 +328,7 @@ int handle_describe_subnets(struct request *r)
 		rc = request_store_error(r, rc);
 		goto out;
 	}
-	missing = subnet_ids_missing(&all, ids, nids);
+	missing = ids_first_missing(ids, nids, all.items, all.count, sizeof(*all.items), offsetof(struct subnet, id));
 	if (missing) {
 		rc = subnet_not_found(r, missing);
 		goto out;

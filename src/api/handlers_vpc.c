@@ -80,23 +80,18 @@ static int vpc_not_found(struct request *r, const char *id)
 	return diag_set(&r->diag, "InvalidVpcID.NotFound", "The vpc ID '%.64s' does not exist", id);
 }
 
-/* Read the VPC named by the required parameter VpcId into ret. */
-static int vpc_param_get(struct request *r, struct vpc *ret)
+int vpc_param_get(struct request *r, struct vpc *ret)
 {
-	const char *id = params_get(&r->params, "VpcId");
+	const char *id;
 	int rc;
 
-	if (!id || !*id)
-		return diag_set(&r->diag, "MissingParameter", "The request must contain the parameter VpcId");
-	request_note_resource(r, id);
-	if (!id_is_valid(id, "vpc"))
-		return diag_set(&r->diag, "InvalidVpcID.Malformed", "Invalid id: \"%.64s\"", id);
+	rc = id_param_parse(r, "VpcId", "vpc", "InvalidVpcID.Malformed", &id);
+	if (rc < 0)
+		return rc;
 	rc = store_vpc_get(r->tx, id, ret);
 	if (rc == -ENOENT)
 		return vpc_not_found(r, id);
-	if (rc < 0)
-		return request_store_error(r, rc);
-	return 0;
+	return rc < 0 ? request_store_error(r, rc) : 0;
 }
 
 int handle_create_vpc(struct request *r)
@@ -183,22 +178,6 @@ out:
 	return rc;
 }
 
-/* The first of ids the account does not have, or NULL. */
-static const char *vpc_ids_missing(const struct vpc_list *vpcs, const char *const *ids, size_t count)
-{
-	size_t i, j;
-
-	for (i = 0; i < count; i++) {
-		bool found = false;
-
-		for (j = 0; j < vpcs->count && !found; j++)
-			found = strcmp(vpcs->items[j].id, ids[i]) == 0;
-		if (!found)
-			return ids[i];
-	}
-	return NULL;
-}
-
 int handle_describe_vpcs(struct request *r)
 {
 	const char *ids[BH_MAX_LIST_ITEMS];
@@ -210,22 +189,18 @@ int handle_describe_vpcs(struct request *r)
 	struct filters fl;
 	int rc;
 
-	rc = ids_parse(r, "VpcId", "vpc", "InvalidVpcID.Malformed", ids, BH_MAX_LIST_ITEMS, &nids);
+	rc = describe_ids_parse(r, "VpcId", "vpc", "InvalidVpcID.Malformed", ids, &nids);
 	if (rc < 0)
 		goto out;
-	for (i = 0; i < nids; i++)
-		request_note_resource(r, ids[i]);
 	rc = filters_parse(r, vpc_filters, &fl);
 	if (rc < 0)
 		goto out;
 	rc = paging_parse(r, BH_MIN_RESULTS, BH_MAX_RESULTS, &pg);
 	if (rc < 0)
 		goto out;
-	if (nids && params_get(&r->params, "MaxResults")) {
-		rc = diag_set(&r->diag, "InvalidParameterCombination",
-			      "The parameter vpcIds cannot be used with the parameter maxResults");
+	rc = describe_ids_unpaged(r, nids, params_get(&r->params, "MaxResults") != NULL, "vpcIds");
+	if (rc < 0)
 		goto out;
-	}
 
 	rc = store_vpc_list(r->tx, &vpcs);
 	if (rc == 0)
@@ -234,7 +209,7 @@ int handle_describe_vpcs(struct request *r)
 		rc = request_store_error(r, rc);
 		goto out;
 	}
-	missing = vpc_ids_missing(&vpcs, ids, nids);
+	missing = ids_first_missing(ids, nids, vpcs.items, vpcs.count, sizeof(*vpcs.items), offsetof(struct vpc, id));
 	if (missing) {
 		rc = vpc_not_found(r, missing);
 		goto out;
