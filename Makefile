@@ -1,5 +1,5 @@
 # Makefile - a thin wrapper over Meson. The commands of the README:
-#   make run    install what is missing, build, start bulkhead
+#   make run    install what is missing, build, start the API and the agent (root)
 #   make test   install what is missing, build with ASan/UBSan, run every test
 #   make demo   install what is missing, build, run the network demo (root)
 
@@ -22,7 +22,7 @@ build: build/build.ninja
 	ninja -C build bulkhead
 
 run: deps build
-	./build/bulkhead serve --state-dir $(STATE_DIR) --listen $(LISTEN)
+	./build/bulkhead serve --state-dir $(STATE_DIR) --listen $(LISTEN) --agent
 
 # The README's scenario with real packets, in a temporary state directory;
 # fails unless every flow passes or is blocked as the security groups say.
@@ -47,6 +47,12 @@ api-test: build-asan/build.ninja
 	ninja -C build-asan bulkhead
 	BULKHEAD_BIN=$(CURDIR)/build-asan/bulkhead $(PYTHON) -m pytest -q tests/api
 
+# The data-plane tests: real namespaces, veths, nftables and packets (root;
+# skipped otherwise), one `bulkhead serve --agent` for the whole run.
+e2e-test: build-asan/build.ninja
+	ninja -C build-asan bulkhead
+	BULKHEAD_BIN=$(CURDIR)/build-asan/bulkhead $(PYTHON) -m pytest -q tests/e2e
+
 fuzz-build: build-fuzz/build.ninja
 	ninja -C build-fuzz tests/fuzz/fuzz_query tests/fuzz/fuzz_sigv4 tests/fuzz/fuzz_cidr
 
@@ -54,7 +60,7 @@ fuzz-build: build-fuzz/build.ninja
 fuzz: fuzz-build
 	./scripts/run-fuzzers.sh build-fuzz $(FUZZ_SECONDS)
 
-test: deps check-banned unit api-test fuzz
+test: deps check-banned unit api-test e2e-test fuzz
 
 clean:
 	rm -rf build build-asan build-fuzz
