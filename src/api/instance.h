@@ -11,7 +11,7 @@
 #include "model/resources.h"
 
 /* The built-in image: an instance is a network namespace. Its owner is a
- * 12-digit id no account gets (they never start with 0) and the alias
+ * 12-digit id that no account is given (account ids never start with 0) and the alias
  * EC2 uses for images the provider publishes, so clients that ask for
  * owners ["amazon"] find it too. */
 #define INSTANCE_IMAGE_ID "ami-0b0e0e0e0e0e0e0e0"
