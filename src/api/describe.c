@@ -267,6 +267,18 @@ int tag_validate(struct request *r, const char *key, const char *value)
 	return 0;
 }
 
+int tag_put(struct request *r, const char *resource_id, const char *key, const char *value)
+{
+	struct tag t = { 0 };
+	int rc;
+
+	bh_strlcpy(t.resource_id, resource_id, sizeof(t.resource_id));
+	bh_strlcpy(t.key, key, sizeof(t.key));
+	bh_strlcpy(t.value, value ? value : "", sizeof(t.value));
+	rc = store_tag_put(r->tx, &t);
+	return rc < 0 ? request_store_error(r, rc) : 0;
+}
+
 int tag_specs_apply(struct request *r, const char *resource_type, const char *resource_id)
 {
 	size_t nspec, i, ntag, j;
@@ -293,21 +305,16 @@ int tag_specs_apply(struct request *r, const char *resource_type, const char *re
 			return diag_set(&r->diag, "TagLimitExceeded",
 					"The maximum number of tags per resource is %d", BH_MAX_TAGS_PER_RESOURCE);
 		for (j = 1; j <= ntag; j++) {
-			struct tag t = { 0 };
 			const char *key = params_getf(&r->params, "%s%zu.Key", prefix, j);
 			const char *value = params_getf(&r->params, "%s%zu.Value", prefix, j);
 
 			if (!key && !value)
 				continue;
 			rc = tag_validate(r, key, value);
+			if (rc == 0)
+				rc = tag_put(r, resource_id, key, value);
 			if (rc < 0)
 				return rc;
-			bh_strlcpy(t.resource_id, resource_id, sizeof(t.resource_id));
-			bh_strlcpy(t.key, key, sizeof(t.key));
-			bh_strlcpy(t.value, value ? value : "", sizeof(t.value));
-			rc = store_tag_put(r->tx, &t);
-			if (rc < 0)
-				return request_store_error(r, rc);
 		}
 	}
 	return 0;

@@ -77,6 +77,10 @@ void paging_write_token(struct request *r, const struct paging *pg);
 /* Write <tagSet> with the tags of resource_id (taken from all, which is sorted). */
 void xml_tag_set(struct buf *b, const struct tag_list *all, const char *resource_id);
 
+/* Store one tag (value NULL means "") on resource_id; a store error
+ * becomes InternalError. */
+int tag_put(struct request *r, const char *resource_id, const char *key, const char *value);
+
 /* Apply TagSpecification.N (ResourceType must be resource_type) to a
  * resource just created. Validates keys and values as CreateTags does. */
 int tag_specs_apply(struct request *r, const char *resource_type, const char *resource_id);

@@ -153,14 +153,9 @@ int handle_create_tags(struct request *r)
 			return rc;
 		any = true;
 		for (i = 0; i < nids; i++) {
-			struct tag t = { 0 };
-
-			bh_strlcpy(t.resource_id, ids[i], sizeof(t.resource_id));
-			bh_strlcpy(t.key, key, sizeof(t.key));
-			bh_strlcpy(t.value, value ? value : "", sizeof(t.value));
-			rc = store_tag_put(r->tx, &t);
+			rc = tag_put(r, ids[i], key, value);
 			if (rc < 0)
-				return request_store_error(r, rc);
+				return rc;
 		}
 	}
 	if (!any)

@@ -242,16 +242,9 @@ static int launch_tags_apply(struct request *r, const char *type, const char *re
 		for (j = 1; rc == 0 && j <= ntag; j++) {
 			const char *key = params_getf(&r->params, "%s%zu.Key", prefix, j);
 			const char *value = params_getf(&r->params, "%s%zu.Value", prefix, j);
-			struct tag tag = { 0 };
 
-			if (!key)
-				continue;
-			bh_strlcpy(tag.resource_id, resource_id, sizeof(tag.resource_id));
-			bh_strlcpy(tag.key, key, sizeof(tag.key));
-			bh_strlcpy(tag.value, value ? value : "", sizeof(tag.value));
-			rc = store_tag_put(r->tx, &tag);
-			if (rc < 0)
-				rc = request_store_error(r, rc);
+			if (key)
+				rc = tag_put(r, resource_id, key, value);
 		}
 	}
 	return rc;
