@@ -8,7 +8,7 @@ LISTEN ?= 127.0.0.1:8773
 FUZZ_SECONDS ?= 20
 PYTHON ?= /usr/bin/python3
 
-.PHONY: all build deps run demo test unit api-test fuzz fuzz-build check-banned clean
+.PHONY: all build deps run demo test unit api-test e2e-test golden-nft fuzz fuzz-build check-banned clean
 
 all: build
 
@@ -53,6 +53,12 @@ e2e-test: build-asan/build.ninja
 	ninja -C build-asan bulkhead
 	BULKHEAD_BIN=$(CURDIR)/build-asan/bulkhead $(PYTHON) -m pytest -q tests/e2e
 
+# The golden corpus loaded into the real nftables, with the transactions
+# between every pair of cases (root; exit 77 without root counts as skipped).
+golden-nft: build-asan/build.ninja
+	ninja -C build-asan tests/unit/test_compile
+	./tests/golden/check-nft.sh build-asan || [ $$? -eq 77 ]
+
 fuzz-build: build-fuzz/build.ninja
 	ninja -C build-fuzz tests/fuzz/fuzz_query tests/fuzz/fuzz_sigv4 tests/fuzz/fuzz_cidr
 
@@ -60,7 +66,7 @@ fuzz-build: build-fuzz/build.ninja
 fuzz: fuzz-build
 	./scripts/run-fuzzers.sh build-fuzz $(FUZZ_SECONDS)
 
-test: deps check-banned unit api-test e2e-test fuzz
+test: deps check-banned build unit api-test e2e-test golden-nft fuzz
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -3,7 +3,7 @@
 # must load with `nft -f`, and nft_table_sync's transactions must move the
 # kernel from any case to any other.
 #
-# Usage: check-nft.sh BUILD_DIR [CASE…]   (root; the e2e suite calls it)
+# Usage: check-nft.sh BUILD_DIR [CASE…]   (root; `make golden-nft`, part of `make test`)
 #
 # For each case, in a scratch namespace bhtest-golden-<pid> with a dummy
 # link for every vNIC interface the netdev chains name:
