@@ -3,7 +3,7 @@
 # and test. Installs only what is missing; run as root.
 set -eu
 
-BUILD="gcc clang libclang-rt-14-dev meson ninja-build pkg-config libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libcmocka-dev libnftables-dev"
+BUILD="gcc clang libclang-rt-14-dev meson ninja-build pkg-config libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libcmocka-dev libnftables-dev libmnl-dev"
 RUN="nftables iproute2"
 TEST="python3 python3-boto3 python3-botocore python3-pytest awscli sqlite3 python3-scapy iputils-ping netcat-openbsd tcpdump"
 

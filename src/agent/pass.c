@@ -1,12 +1,14 @@
 /* pass.c - one reconcile pass in dataplane order: load and plan, make
  * namespaces, read the kernel, make veths, apply nftables, configure,
- * remove what the plan lacks, report the instances that settled. */
+ * forget the flows of addresses that left, remove what the plan lacks,
+ * report the instances that settled. */
 #include "agent/pass.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/conntrack.h"
 #include "agent/kstate.h"
 #include "agent/links.h"
 #include "agent/netns.h"
@@ -25,6 +27,8 @@ struct ns_pass {
 	bool nft_ok;      /* NS_VPC: the tables are in place */
 	struct vpc_nft nft;
 	struct strlist remake, stale;
+	bool nat_known;             /* NS_VPC: the NAT bindings before the pass are known: */
+	struct strlist nat_before;  /* CT_NAT_MAP's elements as last applied */
 };
 
 struct pass {
@@ -89,6 +93,7 @@ static void pass_release(struct pass *p)
 		vpc_nft_release(&p->ns[i].nft);
 		strlist_release(&p->ns[i].remake);
 		strlist_release(&p->ns[i].stale);
+		strlist_release(&p->ns[i].nat_before);
 	}
 	free(p->ns);
 	dp_plan_release(&p->plan);
@@ -314,6 +319,38 @@ static void apply_nft(struct pass *p)
 	buf_release(&err);
 }
 
+/* The plan last applied in netns, if the agent knows it. */
+static const struct vpc_nft *applied_nft(const struct pass *p, const char *netns)
+{
+	size_t i;
+
+	for (i = 0; i < p->a->nft.count; i++)
+		if (strcmp(p->a->nft.items[i].netns, netns) == 0)
+			return &p->a->nft.items[i].plan;
+	return NULL;
+}
+
+/* Before step 4, which replaces them: the NAT bindings in place, as the
+ * plan last applied says. Unknown after a start or a failed apply, and
+ * taken as unknown when the tables are re-declared: then the conntrack
+ * table itself is checked against the plan (forget_flows). */
+static void remember_bindings(struct pass *p)
+{
+	size_t i, k;
+
+	for (i = 0; i < p->plan.ns.count; i++) {
+		struct ns_pass *np = &p->ns[i];
+		const struct vpc_nft *v = applied_nft(p, np->want->name);
+		const struct strlist *b = v ? ct_nat_bindings(v) : NULL;
+
+		if (np->want->kind != NS_VPC || !b || p->a->redeclare)
+			continue;
+		np->nat_known = true;
+		for (k = 0; k < b->count && np->nat_known; k++)
+			np->nat_known = strlist_add(&np->nat_before, b->items[k]) == 0;
+	}
+}
+
 /* Step 5: sysctls of links (proxy ARP), then addresses, link state,
  * routes and rules; extras removed where the namespace is ours. Each
  * namespace is read again first: links made above are there now, and a
@@ -371,7 +408,51 @@ static void configure(struct pass *p)
 	buf_release(&err);
 }
 
-/* Step 6: namespaces the plan lacks go last (their nft objects and veth
+/* Step 6: the conntrack entries of every address that left its holder in
+ * a router namespace - a vNIC's address whose host route went or moved,
+ * a public address whose NAT binding went or changed - once the kernel no
+ * longer routes or translates it the old way (a packet of the flow before
+ * that would make the entry again). Established flows of every other
+ * address are left alone. */
+static void forget_flows(struct pass *p)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < p->plan.ns.count; i++) {
+		struct ns_pass *np = &p->ns[i];
+		const struct vpc_nft *v = applied_nft(p, np->want->name);
+		struct ct_forget f = { 0 };
+		unsigned deleted = 0;
+
+		if (np->want->kind != NS_VPC || !np->readable)
+			continue;
+		r = ct_forget_routes(&f, &np->have, &np->want->state);
+		/* bindings only once the new ones are in place */
+		if (r == 0 && np->nft_ok && v)
+			r = ct_forget_bindings(&f, np->nat_known ? &np->nat_before : NULL, ct_nat_bindings(v));
+		ct_forget_finish(&f);
+		if (r == 0 && ct_forget_needed(&f))
+			r = ct_forget_run(np->want->name, &f, &deleted);
+		if (r < 0) {
+			log_event(LOG_LEVEL_ERROR, "event=conntrack_error netns=%s error=\"%s\"", np->want->name,
+				  strerror(-r));
+			p->failed = true;
+			/* the next pass checks every entry against the bindings */
+			nft_cache_forget(&p->a->nft, np->want->name);
+		} else if (f.addrs.count || deleted) {
+			struct buf addrs = BUF_INIT(CT_DESCRIBE_MAX);
+
+			ct_forget_describe(&f, &addrs);
+			log_event(LOG_LEVEL_INFO, "event=conntrack_forgotten netns=%s addresses=%s deleted=%u",
+				  np->want->name, buf_str(&addrs), deleted);
+			buf_release(&addrs);
+		}
+		ct_forget_release(&f);
+	}
+}
+
+/* Step 7: namespaces the plan lacks go last (their nft objects and veth
  * ends in other namespaces were removed above). */
 static void remove_namespaces(struct pass *p)
 {
@@ -395,7 +476,7 @@ static void remove_namespaces(struct pass *p)
 	buf_release(&err);
 }
 
-/* Step 7: settle the transitional states whose kernel side was already
+/* Step 8: settle the transitional states whose kernel side was already
  * in place when this pass looked. */
 static void report(struct pass *p)
 {
@@ -463,8 +544,10 @@ int agent_pass(struct agent_memory *a, uint64_t *ret_revision, bool *ret_changed
 	ensure_namespaces(&p);
 	observe(&p);
 	create_links(&p);
+	remember_bindings(&p);
 	apply_nft(&p);
 	configure(&p);
+	forget_flows(&p);
 	remove_namespaces(&p);
 	report(&p);
 	*ret_changed = p.changed;

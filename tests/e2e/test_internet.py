@@ -185,7 +185,6 @@ def test_detached_gateway_blackholes_and_reattach_restores(net):
     dp.expect("internet", in_flows(eip), wait=False)
 
 
-@pytest.mark.xfail(strict=True, reason='known bug: the agent does not delete conntrack entries when an address changes hands, so an established flow follows the old binding (see docs/dataplane.md, Known gaps)')
 def test_reassociated_address_leaves_no_flow_behind(net):
     """An Elastic IP moved from a to b: a UDP stream from the internet to
     that address (one 5-tuple, running across the move) must follow the

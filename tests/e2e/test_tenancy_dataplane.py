@@ -151,7 +151,6 @@ def test_tenants_meet_only_through_public_addresses_and_rules(dp):
     assert {e["peer"] for e in dp.listener_log("pb-srv")} == {eip_a1}
 
 
-@pytest.mark.xfail(strict=True, reason='known bug: the agent does not delete conntrack entries when an address changes hands, so an established flow follows the old binding (see docs/dataplane.md, Known gaps)')
 def test_reused_public_address_inherits_no_flow(dp):
     """Tenant x's instance in the shared public network has flows from the
     internet (a UDP stream and an established TCP connection), allowed by
