@@ -5,14 +5,18 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "lib/log.h"
 
 int netns_list(const char *prefix, struct strlist *ret)
 {
@@ -57,6 +61,11 @@ int netns_add(const char *name, struct buf *err)
 
 int netns_del(const char *name, struct buf *err)
 {
+	int r;
+
+	r = netns_kill(name);
+	if (r < 0 && r != -ENOENT)
+		return r;
 	return ip_netns("del", name, err);
 }
 
@@ -69,6 +78,41 @@ static int netns_open(const char *name)
 		return -EINVAL;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
+}
+
+int netns_kill(const char *name)
+{
+	struct stat ns, st;
+	struct dirent *e;
+	char path[64];
+	unsigned killed = 0;
+	long pid;
+	DIR *d;
+	int fd, r = 0;
+
+	fd = netns_open(name);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &ns) < 0)
+		r = -errno;
+	close(fd);
+	if (r < 0)
+		return r;
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		if (bh_parse_long(e->d_name, 1, INT_MAX, &pid) < 0 || pid == (long)getpid())
+			continue;
+		if (bh_snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid) < 0 || stat(path, &st) < 0)
+			continue;  /* gone meanwhile, or a kernel thread */
+		if (st.st_dev == ns.st_dev && st.st_ino == ns.st_ino && kill((pid_t)pid, SIGKILL) == 0)
+			killed++;
+	}
+	closedir(d);
+	if (killed)
+		log_event(LOG_LEVEL_INFO, "event=netns_processes_killed netns=%s count=%u", name, killed);
+	return 0;
 }
 
 int netns_enter(const char *name, int *ret_orig)

@@ -18,9 +18,16 @@
 int netns_list(const char *prefix, struct strlist *ret);
 
 /* Make (`ip netns add`) or remove (`ip netns del`) a named namespace.
- * 0, or -EIO with the command's output in err (may be NULL). */
+ * 0, or -EIO with the command's output in err (may be NULL). Removing one
+ * first kills what runs inside (netns_kill). */
 int netns_add(const char *name, struct buf *err);
 int netns_del(const char *name, struct buf *err);
+
+/* SIGKILL every process (but the caller) whose network namespace is name's
+ * - what `bulkhead exec` started in an instance that stops or goes away:
+ * the namespace would live on, unnamed, as long as they do. Logs how many.
+ * 0 or -errno. */
+int netns_kill(const char *name);
 
 /* Switch the calling thread into namespace name; *ret_orig receives a
  * handle on the namespace it was in, for netns_leave, which goes back (and

@@ -500,6 +500,11 @@ static void report(struct pass *p)
 		}
 		if (!to)
 			continue;
+		/* a stopped instance runs nothing, as a VM that was shut down */
+		r = strcmp(to, BH_STATE_STOPPED) == 0 ? netns_kill(in->netns) : 0;
+		if (r < 0)
+			log_event(LOG_LEVEL_WARN, "event=netns_kill_error netns=%s error=\"%s\"", in->netns,
+				  strerror(-r));
 		r = store_agent_set_instance_state(p->a->store, in->id, in->state, to);
 		if (r == 0)
 			log_event(LOG_LEVEL_INFO, "event=instance_state instance=%s from=%s to=%s", in->id, in->state, to);
