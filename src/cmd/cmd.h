@@ -9,6 +9,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
+int cmd_reach(int argc, char **argv);
 
 /* Print "bulkhead: <message>" and a hint to stderr; returns EXIT_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

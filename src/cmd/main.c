@@ -20,6 +20,7 @@ static const char main_usage[] =
 	"  admin   manage accounts and access keys\n"
 	"  agent   make the kernel match the desired state (root)\n"
 	"  exec    run a command inside an instance (root)\n"
+	"  reach   can A reach B, and who can reach an instance (from the store)\n"
 	"\n"
 	"Run 'bulkhead COMMAND --help' for a command's options.\n";
 
@@ -83,6 +84,8 @@ int main(int argc, char **argv)
 		return cmd_agent(argc - 1, argv + 1);
 	if (strcmp(argv[1], "exec") == 0)
 		return cmd_exec(argc - 1, argv + 1);
+	if (strcmp(argv[1], "reach") == 0)
+		return cmd_reach(argc - 1, argv + 1);
 	fprintf(stderr, "bulkhead: unknown command '%s' (see 'bulkhead --help')\n", argv[1]);
 	return EXIT_USAGE;
 }
