@@ -2,6 +2,7 @@
 #   make run    install what is missing, build, start the API and the agent (root)
 #   make test   install what is missing, build with ASan/UBSan, run every test
 #   make demo   install what is missing, build, run the network demo (root)
+#   make bench  the benchmarks with their baselines, results in bench/results/ (root)
 
 STATE_DIR ?= state
 LISTEN ?= 127.0.0.1:8773
@@ -67,6 +68,19 @@ fuzz: fuzz-build
 	./scripts/run-fuzzers.sh build-fuzz $(FUZZ_SECONDS)
 
 test: deps check-banned build unit api-test e2e-test golden-nft fuzz
+
+# Benchmarks (root; not part of `make test` nor CI's verdict): every
+# bench/*.py in its own scripts/sandbox.sh against the -O2 build in build/;
+# tables and plots in bench/results/ (README.md there combines them).
+# `make bench BENCH_ARGS=--quick` for small sizes.
+.PHONY: bench bench-deps
+BENCH_ARGS ?=
+
+bench-deps:
+	./scripts/install-deps.sh bench
+
+bench: deps bench-deps build
+	BULKHEAD_BIN=$(CURDIR)/build/bulkhead $(PYTHON) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf build build-asan build-fuzz

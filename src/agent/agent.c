@@ -16,6 +16,7 @@
 
 #include "agent/kstate.h"
 #include "agent/netns.h"
+#include "agent/nft_apply.h"
 #include "agent/pass.h"
 #include "lib/log.h"
 #include "policy/compile.h"
@@ -217,6 +218,7 @@ int agent_cleanup(void)
 	}
 	if (r < 0)
 		log_event(LOG_LEVEL_ERROR, "event=cleanup_error error=\"%s\"", strerror(-r));
+	nft_records_clear();
 	strlist_release(&names);
 	strlist_release(&links);
 	buf_release(&err);

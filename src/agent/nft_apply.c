@@ -1,15 +1,20 @@
-/* nft_apply.c - applying a VPC namespace's nftables tables as one
- * transaction through libnftables, in a child inside the namespace, and
- * remembering what was applied so the next change is a small diff. */
+/* nft_apply.c - a VPC namespace's nftables tables as one libnftables
+ * transaction in a child inside the namespace; the plan applied (for small
+ * diffs) and a record of each re-declaration (so a restart can skip one). */
 #include "agent/nft_apply.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <nftables/libnftables.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent/netns.h"
+#include "lib/crypto.h"
 
 #define NFT_TEXT_MAX (64 * 1024 * 1024)  /* bytes of one transaction */
 
@@ -17,6 +22,10 @@
 #define NFT_CHILD_OK 0
 #define NFT_CHILD_REFUSED 1  /* nft refused the transaction; its text follows */
 #define NFT_CHILD_FAILED 2   /* no context, no memory, a listing that did not parse */
+#define NFT_CHILD_UNCHANGED 3  /* the listing matched the record: nothing to run */
+
+#define NFT_SUM_HEX (2 * BH_SHA256_LEN + 1)
+#define NFT_RECORD_PREFIX "nft-"
 
 static struct nft_applied *cache_find(const struct nft_cache *c, const char *netns)
 {
@@ -99,7 +108,135 @@ static int cache_put(struct nft_cache *c, const char *netns, struct vpc_nft *wan
 struct nft_job {
 	const char *text;            /* the transaction; NULL: list the tables, then sync against them */
 	const struct vpc_nft *want;
+	const char *netns;
 };
+
+/* What a re-declaration left in a namespace, kept in NFT_RECORD_DIR so it
+ * outlives the agent: the plan declared (its rendering) and the listing
+ * the kernel showed right after, both as SHA-256. When both still match,
+ * the kernel holds that plan and the re-declaration (which flushes and
+ * refills every set: seconds of kernel time at 10,000 rules) is skipped.
+ * Any difference - a change behind the agent's back, another plan, a
+ * listing printed in another order - takes the full path, so a stale or
+ * missing record costs time, never correctness. */
+struct nft_record {
+	char plan[NFT_SUM_HEX];
+	char listing[NFT_SUM_HEX];
+};
+
+static int record_path(const char *netns, char *ret, size_t size)
+{
+	return bh_snprintf(ret, size, "%s/%s%s", NFT_RECORD_DIR, NFT_RECORD_PREFIX, netns);
+}
+
+static bool record_read(const char *netns, struct nft_record *ret)
+{
+	char path[256], text[2 * NFT_SUM_HEX + 2];
+	ssize_t n;
+	int fd;
+
+	if (record_path(netns, path, sizeof(path)) < 0)
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	/* "<plan hex> <listing hex>\n" */
+	if (n != 2 * (NFT_SUM_HEX - 1) + 2 || text[NFT_SUM_HEX - 1] != ' ' || text[n - 1] != '\n')
+		return false;
+	memcpy(ret->plan, text, NFT_SUM_HEX - 1);
+	ret->plan[NFT_SUM_HEX - 1] = '\0';
+	memcpy(ret->listing, text + NFT_SUM_HEX, NFT_SUM_HEX - 1);
+	ret->listing[NFT_SUM_HEX - 1] = '\0';
+	return true;
+}
+
+/* Written to a temporary name and renamed: a record is whole or absent. */
+static void record_write(const char *netns, const struct nft_record *rec)
+{
+	char path[256], tmp[272], text[2 * NFT_SUM_HEX + 2];
+	size_t len;
+	bool ok;
+	int fd;
+
+	if (record_path(netns, path, sizeof(path)) < 0 || bh_snprintf(tmp, sizeof(tmp), "%s.tmp", path) < 0 ||
+	    bh_snprintf(text, sizeof(text), "%s %s\n", rec->plan, rec->listing) < 0)
+		return;
+	len = strlen(text);
+	(void)mkdir(NFT_RECORD_DIR, 0700);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	ok = write(fd, text, len) == (ssize_t)len;
+	close(fd);
+	if (!ok || rename(tmp, path) < 0)
+		(void)unlink(tmp);
+}
+
+static void record_forget(const char *netns)
+{
+	char path[256];
+
+	if (record_path(netns, path, sizeof(path)) == 0)
+		(void)unlink(path);
+}
+
+static int sum_hex(const struct buf *b, char ret[NFT_SUM_HEX])
+{
+	uint8_t sum[BH_SHA256_LEN];
+	int r = bh_sha256(b->len ? buf_str(b) : "", b->len, sum);
+
+	if (r == 0)
+		bh_hex(sum, sizeof(sum), ret);
+	return r;
+}
+
+static int plan_sum(const struct vpc_nft *want, char ret[NFT_SUM_HEX])
+{
+	struct buf text = BUF_INIT(NFT_TEXT_MAX);
+	int r = nft_table_render(&want->filter, &text);
+
+	if (r == 0)
+		r = nft_table_render(&want->nat, &text);
+	if (r == 0)
+		r = nft_table_render(&want->l2, &text);
+	if (r == 0)
+		r = sum_hex(&text, ret);
+	buf_release(&text);
+	return r;
+}
+
+/* The full listing of the three tables (an absent one as such). */
+static int listing_sum(struct nft_ctx *ctx, const struct vpc_nft *want, char ret[NFT_SUM_HEX])
+{
+	const struct nft_table *tables[] = { &want->filter, &want->nat, &want->l2 };
+	struct buf text = BUF_INIT(NFT_TEXT_MAX);
+	char cmd[160];
+	size_t i;
+	int r = 0;
+
+	/* protocol numbers: names would cost a getprotobynumber (a read of
+	 * /etc/protocols) per set element */
+	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_NUMERIC_PROTO);
+	for (i = 0; i < 3 && r == 0; i++) {
+		r = bh_snprintf(cmd, sizeof(cmd), "list table %s %s", tables[i]->family, tables[i]->name);
+		if (r < 0)
+			break;
+		if (nft_run_cmd_from_buffer(ctx, cmd) != 0)
+			r = buf_printf(&text, "absent %s %s\n", tables[i]->family, tables[i]->name);
+		else
+			r = buf_puts(&text, nft_ctx_get_output_buffer(ctx));
+		/* fetching both buffers rewinds them for the next command */
+		(void)nft_ctx_get_error_buffer(ctx);
+		(void)nft_ctx_get_output_buffer(ctx);
+	}
+	nft_ctx_output_set_flags(ctx, 0);
+	if (r == 0)
+		r = sum_hex(&text, ret);
+	buf_release(&text);
+	return r;
+}
 
 static void write_all(int fd, const char *s)
 {
@@ -165,11 +302,24 @@ static int nft_child(void *arg, int out_fd)
 	}
 	run = job->text;
 	if (!run) {
+		struct nft_record had, now;
+		bool planned = plan_sum(job->want, now.plan) == 0;
+
+		if (planned && record_read(job->netns, &had) && strcmp(had.plan, now.plan) == 0 &&
+		    listing_sum(ctx, job->want, now.listing) == 0 && strcmp(had.listing, now.listing) == 0)
+			return NFT_CHILD_UNCHANGED;
+		record_forget(job->netns);
 		if (sync_from_listing(ctx, job->want, &text) < 0) {
 			write_all(out_fd, "cannot list or diff the tables in place");
 			return NFT_CHILD_FAILED;
 		}
-		run = buf_str(&text);
+		if (*buf_str(&text) && nft_run_cmd_from_buffer(ctx, buf_str(&text)) != 0) {
+			write_all(out_fd, nft_ctx_get_error_buffer(ctx));
+			return NFT_CHILD_REFUSED;
+		}
+		if (planned && listing_sum(ctx, job->want, now.listing) == 0)
+			record_write(job->netns, &now);
+		return NFT_CHILD_OK;
 	}
 	if (!*run)
 		return NFT_CHILD_OK;
@@ -181,6 +331,8 @@ static int nft_child(void *arg, int out_fd)
 	return NFT_CHILD_OK;
 }
 
+/* 0 when a transaction ran (or had nothing to do), 1 when the record
+ * showed the tables already in place, or -errno. */
 static int run_job(const char *netns, const struct nft_job *job, struct buf *err)
 {
 	int r = netns_child(netns, nft_child, (void *)job, err);
@@ -189,6 +341,8 @@ static int run_job(const char *netns, const struct nft_job *job, struct buf *err
 		return r;
 	if (r == NFT_CHILD_OK)
 		return 0;
+	if (r == NFT_CHILD_UNCHANGED)
+		return 1;
 	if (!err->len)
 		buf_printf(err, "nft child exited with status %d", r);
 	return -EIO;
@@ -247,7 +401,7 @@ int nft_apply(struct nft_cache *c, const char *netns, struct vpc_nft *want, bool
 {
 	struct nft_applied *have = cache_find(c, netns);
 	struct buf text = BUF_INIT(NFT_TEXT_MAX);
-	struct nft_job job = { .want = want };
+	struct nft_job job = { .want = want, .netns = netns };
 	int r;
 
 	*ret_changed = false;
@@ -272,11 +426,25 @@ int nft_apply(struct nft_cache *c, const char *netns, struct vpc_nft *want, bool
 	}
 	job.text = NULL;
 	r = run_job(netns, &job, err);
-	if (r == 0) {
-		*ret_changed = true;
+	if (r >= 0) {
+		*ret_changed = r == 0;
 		r = cache_put(c, netns, want);
 	}
 out:
 	buf_release(&text);
 	return r;
+}
+
+void nft_records_clear(void)
+{
+	DIR *d = opendir(NFT_RECORD_DIR);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, NFT_RECORD_PREFIX, strlen(NFT_RECORD_PREFIX)) == 0)
+			(void)unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	(void)rmdir(NFT_RECORD_DIR);
 }

@@ -11,6 +11,9 @@
 #include "policy/compile.h"
 
 #define NFT_ERROR_MAX (16 * 1024)  /* bytes of nft's error text kept */
+/* Where a re-declaration's record is kept (one file per namespace), so a
+ * restarted agent can tell that the tables it finds are what it declared. */
+#define NFT_RECORD_DIR "/run/bulkhead-agent"
 
 /* The plans last applied, by namespace. */
 struct nft_applied {
@@ -36,10 +39,15 @@ void nft_cache_forget(struct nft_cache *c, const char *netns);
 int nft_bootstrap(const char *netns, const struct nft_table *filter, struct buf *err);
 
 /* Bring netns's three tables to want in one transaction (nothing is run
- * when they already match the cached plan). On success the cache takes
+ * when they already match the cached plan, nor, with no cached plan, when
+ * the namespace's record in NFT_RECORD_DIR shows the tables listed exactly
+ * as right after this plan was declared). On success the cache takes
  * want over (want is left empty) and *ret_changed says whether a
  * transaction ran. On failure the cache forgets netns, and err holds
  * nft's text; one retry against a fresh listing is made first. */
 int nft_apply(struct nft_cache *c, const char *netns, struct vpc_nft *want, bool *ret_changed, struct buf *err);
+
+/* Remove every record (bulkhead agent --cleanup). */
+void nft_records_clear(void);
 
 #endif
