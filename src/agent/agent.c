@@ -1,6 +1,7 @@
 /* agent.c - the reconcile loop: watch the store's revision, and on a
- * change (or every few seconds, to repair drift) run passes until the
- * kernel matches, then report the revision applied; and the cleanup. */
+ * change (or every few seconds, to repair drift) apply the groups' rules
+ * at once, run passes until the kernel matches, then report the revision
+ * applied; and the cleanup. */
 #include "agent/agent.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/early.h"
 #include "agent/kstate.h"
 #include "agent/netns.h"
 #include "agent/nft_apply.h"
@@ -109,9 +111,9 @@ int agent_run(struct store *s, const struct agent_options *opt)
 	struct sigaction sa = { .sa_handler = on_stop };
 	const struct timespec tick = { .tv_sec = 0, .tv_nsec = AGENT_POLL_MS * 1000000L };
 	uint64_t seen = 0, rev = 0, applied;
-	double last = 0, wait = 0;
+	double last = 0, wait = 0, recheck_until = 0;
 	bool started = false, rev_error = false, rev_ok;
-	int r = 0, lock;
+	int r = 0, lock, woke;
 
 	lock = agent_lock();
 	if (lock < 0)
@@ -122,11 +124,12 @@ int agent_run(struct store *s, const struct agent_options *opt)
 	signal(SIGPIPE, SIG_IGN);
 	log_event(LOG_LEVEL_INFO, "event=agent_start host=%s once=%d", opt->host, opt->once);
 	while (!stop_requested) {
-		bool due = !started || now_seconds() - last >= wait;
+		bool due = !started || now_seconds() - last >= wait, news = false;
 
 		rev_ok = store_revision(s, &rev) == 0;
 		if (rev_ok) {
-			due = due || rev != seen;
+			news = started && rev != seen;
+			due = due || news;
 			rev_error = false;
 		} else if (!rev_error) {
 			log_event(LOG_LEVEL_WARN, "event=revision_error");
@@ -138,14 +141,28 @@ int agent_run(struct store *s, const struct agent_options *opt)
 			a.mem.redeclare = started && (!rev_ok || rev == seen);
 			if (rev_ok)
 				seen = rev;
+			if (news)
+				agent_apply_filters_early(&a.mem);
+			applied = 0;
 			r = converge(&a, &applied);
+			/* a write committed between the revision read above and
+			 * the pass's snapshot is applied already: not news */
+			if (applied > seen)
+				seen = applied;
 			started = true;
 			last = now_seconds();
 			wait = r == 0 ? AGENT_RESYNC_SECONDS : AGENT_RETRY_SECONDS;
 			if (opt->once)
 				break;
 		}
-		nanosleep(&tick, NULL);
+		/* a write wakes the agent before its commit is visible (the
+		 * log is synced first), so for a while after one the revision
+		 * is read every few milliseconds; the poll is the fallback */
+		woke = store_wait_change(s, now_seconds() < recheck_until ? AGENT_RECHECK_MS : AGENT_POLL_MS);
+		if (woke > 0)
+			recheck_until = now_seconds() + AGENT_RECHECK_WINDOW_MS / 1000.0;
+		else if (woke < 0)
+			nanosleep(&tick, NULL);
 	}
 	if (stop_requested)
 		log_event(LOG_LEVEL_INFO, "event=agent_stop reason=signal");

@@ -113,6 +113,7 @@ struct store_backend_ops {
 	int (*agent_set_applied)(struct store *s, const char *host, uint64_t revision,
 				 long long when);
 	int (*agent_status_list)(struct store *s, struct agent_status_list *ret);
+	int (*wait_change)(struct store *s, int timeout_ms);
 };
 
 /* A backend embeds this as the first member of its own handle. */

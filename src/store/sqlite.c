@@ -402,6 +402,8 @@ static void sqlite_close(struct store *s)
 
 	sqlite3_close(ss->db);
 	pthread_mutex_destroy(&ss->lock);
+	sqlite_watch_close(ss);
+	free(ss->path);
 	free(ss);
 }
 
@@ -482,6 +484,7 @@ static const struct store_backend_ops sqlite_ops = {
 	.agent_set_instance_state = sqlite_agent_set_instance_state,
 	.agent_set_applied = sqlite_agent_set_applied,
 	.agent_status_list = sqlite_agent_status_list,
+	.wait_change = sqlite_wait_change,
 };
 
 int store_open_sqlite(const char *path, struct store **ret)
@@ -504,11 +507,18 @@ int store_open_sqlite(const char *path, struct store **ret)
 	if (!ss)
 		return -ENOMEM;
 	ss->base.ops = &sqlite_ops;
+	ss->watch_fd = -1;
+	ss->path = strdup(path);
+	if (!ss->path) {
+		free(ss);
+		return -ENOMEM;
+	}
 	pthread_mutexattr_init(&attr);
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
 	rc = pthread_mutex_init(&ss->lock, &attr);
 	pthread_mutexattr_destroy(&attr);
 	if (rc != 0) {
+		free(ss->path);
 		free(ss);
 		return -rc;
 	}

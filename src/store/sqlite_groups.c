@@ -160,10 +160,17 @@ int sqlite_sg_rule_get(struct store_tx *tx, const char *id, struct sg_rule *ret)
 
 int sqlite_sg_rule_list(struct store_tx *tx, const char *group_id, struct sg_rule_list *ret)
 {
+	/* two statements, not "(:filter IS NULL OR group_id = :filter)": with
+	 * the OR the planner walks every rule of the account for one group's,
+	 * with the group named it seeks sg_rules_group (already in id order) */
+	if (!group_id)
+		return SQLITE_TX_LIST(tx,
+				      "SELECT " RULE_COLUMNS " FROM sg_rules "
+				      "WHERE account_id = :account ORDER BY id",
+				      NULL, rule_read, ret);
 	return SQLITE_TX_LIST(tx,
 			      "SELECT " RULE_COLUMNS " FROM sg_rules "
-			      "WHERE account_id = :account "
-			      "AND (:filter IS NULL OR group_id = :filter) ORDER BY id",
+			      "WHERE account_id = :account AND group_id = :filter ORDER BY id",
 			      group_id, rule_read, ret);
 }
 

@@ -16,6 +16,11 @@ struct sqlite_store {
 	/* One connection, one writer: begin takes it, commit/rollback give it
 	 * back. Error-checking, so a nested begin fails instead of hanging. */
 	pthread_mutex_t lock;
+	/* store_wait_change: the database's path, and an inotify descriptor
+	 * on its directory, opened on first use (-1: none, or it failed) */
+	char *path;
+	int watch_fd;
+	bool watch_tried;
 };
 
 struct sqlite_tx {
@@ -253,6 +258,10 @@ int sqlite_agent_set_instance_state(struct store *s, const char *instance_id,
 int sqlite_agent_set_applied(struct store *s, const char *host, uint64_t revision,
 			     long long when);
 int sqlite_agent_status_list(struct store *s, struct agent_status_list *ret);
+
+/* sqlite_watch.c */
+int sqlite_wait_change(struct store *s, int timeout_ms);
+void sqlite_watch_close(struct sqlite_store *ss);
 
 /* sqlite_tags.c */
 int sqlite_tag_put(struct store_tx *tx, const struct tag *t);

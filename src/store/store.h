@@ -221,6 +221,13 @@ int store_public_ips_in_use(struct store_tx *tx, struct address_list *ret);
 struct snapshot;
 int store_snapshot_load(struct store *s, struct snapshot *ret);
 
+/* Wait up to timeout_ms (>= 0) for a sign that another connection may
+ * have written: what wakes the agent instead of polling the revision. A
+ * hint, never a promise: the caller reads the revision either way, and a
+ * commit may become visible a moment after its sign. 1 on a sign, 0 when
+ * the time ran out (a backend with no way to tell just sleeps), or -errno. */
+int store_wait_change(struct store *s, int timeout_ms);
+
 /* Record what the agent made true: an instance's settled state, written
  * only if its state is still from_state (pending -> running, stopping ->
  * stopped, shutting-down -> terminated), so a newer request is never

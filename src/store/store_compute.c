@@ -209,3 +209,10 @@ int store_agent_status_list(struct store *s, struct agent_status_list *ret)
 		return -EINVAL;
 	return s->ops->agent_status_list(s, ret);
 }
+
+int store_wait_change(struct store *s, int timeout_ms)
+{
+	if (!s || timeout_ms < 0)
+		return -EINVAL;
+	return s->ops->wait_change(s, timeout_ms);
+}

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/buf.h"
@@ -602,6 +603,67 @@ static void test_revision(void **state)
 	assert_int_equal(revision(f->s), rev + 3);
 }
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait until a whole wait of ms passes without a sign: the events of
+ * earlier writes are all consumed. */
+static void wait_quiet(struct store *s, int ms)
+{
+	int i;
+
+	for (i = 0; i < 100 && store_wait_change(s, ms) == 1; i++)
+		;
+	assert_int_equal(store_wait_change(s, ms), 0);
+}
+
+/* The agent's wake-up: a commit by another connection ends the wait long
+ * before its timeout; silence, or a write to another file of the state
+ * directory (the audit log), lets it run out. */
+static void test_wait_change(void **state)
+{
+	struct fixture *f = *state;
+	struct store *writer = NULL;
+	char other[256];
+	long long t0;
+	int fd;
+
+	assert_int_equal(store_wait_change(f->s, -1), -EINVAL);
+	assert_int_equal(store_open_sqlite(f->db, &writer), 0);
+	wait_quiet(f->s, 20);
+	t0 = mono_ms();
+	assert_int_equal(store_wait_change(f->s, 50), 0);
+	assert_true(mono_ms() - t0 >= 45);
+
+	make_account(writer, "333333333333", "carol");
+	t0 = mono_ms();
+	assert_int_equal(store_wait_change(f->s, 10000), 1);
+	assert_true(mono_ms() - t0 < 5000);
+	wait_quiet(f->s, 20);
+
+	path_in(f, "audit.log", other, sizeof other);
+	fd = open(other, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "{}\n", 3), 3);
+	close(fd);
+	assert_int_equal(store_wait_change(f->s, 50), 0);
+
+	/* the sign comes after the revision moved or shortly before: the
+	 * reader sees the new revision within the agent's recheck window */
+	make_account(writer, "444444444444", "dave");
+	assert_int_equal(store_wait_change(f->s, 10000), 1);
+	t0 = mono_ms();
+	while (revision(f->s) != revision(writer) && mono_ms() - t0 < 1000)
+		(void)store_wait_change(f->s, 2);
+	assert_int_equal(revision(f->s), revision(writer));
+	store_close(writer);
+}
+
 static void test_rollback_leaves_no_trace(void **state)
 {
 	struct fixture *f = *state;
@@ -997,6 +1059,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_account_guard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unterminated_field_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revision, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_leaves_no_trace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aborted_transaction_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_account_delete_cascades, setup, teardown),
