@@ -54,6 +54,14 @@ e2e-test: build-asan/build.ninja
 	ninja -C build-asan bulkhead
 	BULKHEAD_BIN=$(CURDIR)/build-asan/bulkhead $(PYTHON) -m pytest -q tests/e2e
 
+# Differential testing, many seeds (root; `scripts/sandbox.sh make diff-test`):
+# random topologies, the kernel against `bulkhead reach`, on the -O2 build.
+# SEEDS=1-200, SEEDS=3,17 or SEEDS=random:50 (tests/e2e/README.md).
+SEEDS ?= 1-50
+.PHONY: diff-test
+diff-test: build
+	BULKHEAD_BIN=$(CURDIR)/build/bulkhead BH_DIFF_SEEDS=$(SEEDS) $(PYTHON) -m pytest -q tests/e2e/test_differential.py
+
 # The golden corpus loaded into the real nftables, with the transactions
 # between every pair of cases (root; exit 77 without root counts as skipped).
 golden-nft: build-asan/build.ninja
