@@ -209,6 +209,16 @@ class Env:
     def serve_pid(self):
         return self.server.proc.pid
 
+    def wait_new_agent(self, old, timeout=15):
+        """The pid of the agent serve started after the one with pid old."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pid = self.agent_pid()
+            if pid and pid != old:
+                return pid
+            time.sleep(0.05)
+        raise AssertionError(f"serve did not restart its agent within {timeout}s (old pid {old})")
+
     def agent_pid(self):
         """The agent: serve's child (found through /proc/PID/task/*/children)."""
         pid = self.serve_pid()

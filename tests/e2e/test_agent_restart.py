@@ -22,16 +22,6 @@ def tcp(port, **peer):
     return dict({"IpProtocol": "tcp", "FromPort": port, "ToPort": port}, **peer)
 
 
-def wait_new_agent(env, old, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        pid = env.agent_pid()
-        if pid and pid != old:
-            return pid
-        time.sleep(0.05)
-    raise AssertionError(f"serve did not restart its agent within {timeout}s (old pid {old})")
-
-
 def kill_agent(env):
     pid = env.agent_pid()
     assert pid, "no agent child under bulkhead serve"
@@ -81,11 +71,11 @@ def test_agent_sigkill_and_restart(dp):
     first = kill_agent(env)
     t.ec2.authorize_security_group_ingress(GroupId=srv_g, IpPermissions=[
         tcp(7003, UserIdGroupPairs=[{"GroupId": cli_g}])])
-    second = wait_new_agent(env, first)
+    second = env.wait_new_agent(first)
     # 2: killed while it adopts the kernel state it finds
     time.sleep(0.05)
     os.kill(second, signal.SIGKILL)
-    third = wait_new_agent(env, second)
+    third = env.wait_new_agent(second)
     st = env.wait_applied(timeout=15)
     assert env.agent_pid() == third
 

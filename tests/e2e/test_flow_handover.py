@@ -16,16 +16,6 @@ OPEN = [{"IpProtocol": "udp", "FromPort": 53, "ToPort": 53, "IpRanges": [{"CidrI
         {"IpProtocol": "tcp", "FromPort": 7004, "ToPort": 7004, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
 
 
-def wait_new_agent(env, old, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        pid = env.agent_pid()
-        if pid and pid != old:
-            return pid
-        time.sleep(0.05)
-    raise AssertionError(f"serve did not restart its agent within {timeout}s (old pid {old})")
-
-
 def test_address_moved_while_no_agent_runs(dp):
     env = dp.env
     t = dp.tenant("handover")
@@ -54,7 +44,7 @@ def test_address_moved_while_no_agent_runs(dp):
         t.ec2.associate_address(AllocationId=alloc, InstanceId=b.id, AllowReassociation=True)
     finally:
         os.kill(old, signal.SIGKILL)
-    wait_new_agent(env, old)
+    env.wait_new_agent(old)
     dp.wait_applied()
 
     got = dp.expect("internet", [("udp", eip, 53, True)], wait=False)
