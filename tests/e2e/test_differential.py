@@ -64,7 +64,7 @@ class Summary:
                           f"{s['instances']:2d} instances, {s['disagreements']} disagreements "
                           f"({s['flaky']} flaky), {s['seconds']:.1f}s "
                           f"(build {s['build']:.1f}, probe {s['probe']:.1f}, cleanup {s['cleanup']:.1f})")
-        tr.write_line(f"differential: {flows} flows over {len(STATS)} seeds "
+        tr.write_line(f"differential: {flows} flows over {len(STATS)} seed{'s' if len(STATS) != 1 else ''} "
                       f"({', '.join(str(s['seed']) for s in STATS)}), {bad} disagreements")
 
 
