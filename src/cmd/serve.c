@@ -107,6 +107,7 @@ struct serve_options {
 	const char *state_dir;
 	const char *user;
 	bool run_agent;
+	pid_t supervisor;       /* the root parent of the API child */
 	struct api_config cfg;  /* region and endpoint host set */
 };
 
@@ -168,6 +169,13 @@ static int api_run(struct serve_options *o, const struct api_user *drop, int rea
 				  strerror(-r));
 			goto out;
 		}
+		/* the kernel clears the parent-death signal when the ids change:
+		 * set it again, so the API never outlives a killed supervisor */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != o->supervisor) {
+			r = -ECHILD;
+			goto out;
+		}
 	}
 	log_event(LOG_LEVEL_INFO, "event=listening endpoint=%s region=%s state_dir=%s uid=%d", endpoint,
 		  cfg->region, o->state_dir, (int)geteuid());
@@ -195,6 +203,7 @@ static pid_t api_spawn(struct serve_options *o, const struct api_user *u, int re
 {
 	pid_t parent = getpid(), pid;
 
+	o->supervisor = parent;
 	pid = fork();
 	if (pid != 0)
 		return pid;

@@ -5,6 +5,7 @@ import os
 import pwd
 import stat
 import subprocess
+import time
 
 import pytest
 
@@ -106,3 +107,20 @@ def test_bad_user_is_a_usage_error(tmp_path, user, message):
                        capture_output=True, text=True, timeout=30, env=bhlib.child_env())
     assert p.returncode == 2, p.stderr
     assert message in p.stderr
+
+
+def test_api_does_not_outlive_a_killed_supervisor(tmp_path):
+    """The parent-death signal is set again after the drop (the kernel
+    clears it when the ids change): SIGKILL of the root parent ends the API."""
+    s = bhlib.Server(tmp_path / "state").start()
+    (api,) = children(s.proc.pid)
+    s.kill()
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            if status_fields(api)["State"][0] == "Z":
+                break
+        except FileNotFoundError:
+            break
+        assert time.monotonic() < deadline, f"API child {api} still runs after its supervisor was killed"
+        time.sleep(0.05)
