@@ -95,7 +95,8 @@ import time
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH_DIR)
-RESULTS_DIR = os.path.join(BENCH_DIR, "results")
+# BH_BENCH_RESULTS: write somewhere else than bench/results/ (trial runs).
+RESULTS_DIR = os.environ.get("BH_BENCH_RESULTS") or os.path.join(BENCH_DIR, "results")
 os.environ.setdefault("BULKHEAD_BIN", os.path.join(REPO, "build", "bulkhead"))
 sys.path.insert(0, os.path.join(REPO, "tests", "api"))
 sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
