@@ -198,19 +198,11 @@ def ns_argv(where, argv):
 
 
 def run_in(where, argv, timeout=60, check=True, input=None):
-    p = subprocess.run(ns_argv(where, argv), capture_output=True, text=True, timeout=timeout,
-                       input=input, stdin=None if input is not None else subprocess.DEVNULL)
-    if check and p.returncode != 0:
-        raise RuntimeError(f"in {where}: {' '.join(argv)} exited {p.returncode}: {p.stderr.strip()[-2000:]}")
-    return p
+    return sh(ns_argv(where, argv), timeout, check, input)
 
 
 def sh(argv, timeout=120, check=True, input=None):
-    p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, input=input,
-                       stdin=None if input is not None else subprocess.DEVNULL)
-    if check and p.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} exited {p.returncode}: {p.stderr.strip()[-2000:]}")
-    return p
+    return dplib.sh(argv, timeout, check, input, error=RuntimeError)
 
 
 # --------------------------------------------------------------------------

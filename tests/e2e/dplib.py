@@ -49,11 +49,12 @@ def current_test():
 # the kernel, as read from the root namespace
 
 
-def sh(argv, timeout=30, check=True, input=None):
+def sh(argv, timeout=30, check=True, input=None, error=AssertionError):
+    """Runs argv; with check, a non-zero exit raises `error` with its stderr."""
     p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, input=input,
                        stdin=None if input is not None else subprocess.DEVNULL)
     if check and p.returncode != 0:
-        raise AssertionError(f"{' '.join(argv)} exited {p.returncode}: {p.stderr.strip()}")
+        raise error(f"{' '.join(argv)} exited {p.returncode}: {p.stderr.strip()[-2000:]}")
     return p
 
 
