@@ -98,6 +98,42 @@ static bool route_kept(const struct ns_want *w, const struct ns_state *have, con
 	return false;
 }
 
+static bool addr_planned(const struct ns_want *want, const char *key)
+{
+	char k[DP_KEY_MAX];
+	size_t i;
+
+	for (i = 0; i < want->state.addrs.count; i++) {
+		dp_addr_key(&want->state.addrs.items[i], k);
+		if (strcmp(k, key) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Is `a` an address the plan holds on the same link with another prefix
+ * (an instance's address, once the subnet's prefix and now a /32)? Such
+ * an address goes in any namespace, and only last, once its replacement
+ * and the routes through the gateway are in place: the local address
+ * and the instance's routes never lapse, and the kernel keeps the local
+ * route while another prefix holds the address. */
+static bool addr_reprefixed(const struct ns_want *want, const struct dp_addr *a)
+{
+	size_t n = strcspn(a->cidr, "/"), i;
+	char key[DP_KEY_MAX];
+
+	dp_addr_key(a, key);
+	if (addr_planned(want, key))
+		return false;
+	for (i = 0; i < want->state.addrs.count; i++) {
+		const struct dp_addr *w = &want->state.addrs.items[i];
+
+		if (strcmp(w->ifname, a->ifname) == 0 && strncmp(w->cidr, a->cidr, n) == 0 && w->cidr[n] == '/')
+			return true;
+	}
+	return false;
+}
+
 static int prune(const struct ns_want *want, const struct ns_state *have, struct buf *out)
 {
 	char key[DP_KEY_MAX], k[DP_KEY_MAX];
@@ -129,13 +165,11 @@ static int prune(const struct ns_want *want, const struct ns_state *have, struct
 	}
 	for (i = 0; i < have->addrs.count && r == 0; i++) {
 		const struct dp_addr *a = &have->addrs.items[i];
-		bool keep = strcmp(a->ifname, "lo") == 0 && strcmp(a->cidr, "127.0.0.1/8") == 0;
+		bool keep = (strcmp(a->ifname, "lo") == 0 && strcmp(a->cidr, "127.0.0.1/8") == 0) ||
+			    addr_reprefixed(want, a);
 
 		dp_addr_key(a, key);
-		for (j = 0; j < want->state.addrs.count && !keep; j++) {
-			dp_addr_key(&want->state.addrs.items[j], k);
-			keep = strcmp(k, key) == 0;
-		}
+		keep = keep || addr_planned(want, key);
 		/* a link about to go takes its addresses with it */
 		for (j = 0; j < want->state.links.count && !keep; j++)
 			if (strcmp(want->state.links.items[j].name, a->ifname) == 0)
@@ -242,6 +276,12 @@ int dp_diff_config(const struct ns_want *want, const struct ns_state *have, bool
 		r = buf_printf(out, "rule add %s\n", key);
 		if (r == 0)
 			r = mark(dirty, want->state.rules.items[i].owner);
+	}
+	for (i = 0; i < have->addrs.count && r == 0; i++) {
+		if (!addr_reprefixed(want, &have->addrs.items[i]))
+			continue;
+		dp_addr_key(&have->addrs.items[i], key);
+		r = buf_printf(out, "address del %s\n", key);
 	}
 	return r;
 }

@@ -22,7 +22,9 @@ int dp_diff_create(const struct ns_want *want, const struct ns_state *have, cons
 
 /* Commands run after the nftables transaction: with want->prune, delete
  * the rules, routes, addresses and links have holds beyond want; then set
- * MACs, add addresses, set links up or down, add routes and rules. A link
+ * MACs, add addresses, set links up or down, add routes and rules, and
+ * last (in any namespace) delete an address want holds on the same link
+ * with another prefix, so the address never lapses. A link
  * that is down is brought up only when allow_up (its firewall is in
  * place); one that stays down keeps its owner dirty. Links absent from
  * have are taken as made down by dp_diff_create. Owners of anything

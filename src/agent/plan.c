@@ -326,6 +326,19 @@ static int plan_route_table(const struct snapshot *s, struct ns_want *w, const s
 	return r;
 }
 
+/* In an instance: `dst via gw dev eth0 onlink` (the gateway is outside
+ * the instance's /32). */
+static int add_gateway_route(struct ns_want *iw, const char *dst, const char *gw, const char *owner)
+{
+	struct dp_route rt = { .table = RT_TABLE_MAIN, .type = RTN_UNICAST, .onlink = true };
+
+	bh_strlcpy(rt.dst, dst, sizeof(rt.dst));
+	bh_strlcpy(rt.via, gw, sizeof(rt.via));
+	bh_strlcpy(rt.dev, "eth0", sizeof(rt.dev));
+	bh_strlcpy(rt.owner, owner, sizeof(rt.owner));
+	return add_route(iw, &rt);
+}
+
 static int note(struct dp_plan *p, const char *instance_id, const char *problem)
 {
 	return strlist_addf(&p->notes, "instance=%s problem=%s", instance_id, problem);
@@ -377,7 +390,16 @@ static int plan_instance(const struct snapshot *s, struct dp_plan *p, const stru
 	bh_strlcpy(vpc_ns, vw->name, sizeof(vpc_ns));
 	rep->planned = true;
 
-	/* the instance's side: eth0 with its address, the gateway as default */
+	/* The instance's side: eth0 with its address as a /32, and its subnet
+	 * and everything else routed via the gateway (onlink), as a VPC router
+	 * is the next hop for all of an instance's traffic. So the instance
+	 * only ever resolves the gateway, a local address of the router that
+	 * always answers. With the subnet's prefix on eth0 it would resolve
+	 * each neighbour itself, through proxy ARP that answers only for
+	 * addresses routed now (running instances): a request for a stopped
+	 * neighbour would go unanswered and leave a failed entry, and packets
+	 * to that neighbour just after it starts would fail with "No route to
+	 * host" until the entry expired (seconds). */
 	iw = add_ns(p, rep->netns, NS_INSTANCE, false);
 	if (!iw)
 		return -ENOMEM;
@@ -388,23 +410,21 @@ static int plan_instance(const struct snapshot *s, struct dp_plan *p, const stru
 	if (!l || !add_link(iw, "lo", true, inst->id))
 		return -ENOMEM;
 	bh_strlcpy(l->mac, e->mac, sizeof(l->mac));
-	r = bh_snprintf(cidr, sizeof(cidr), "%s/%u", ip, prefix);
+	r = bh_snprintf(cidr, sizeof(cidr), "%s/32", ip);
 	if (r == 0)
 		r = add_addr(iw, "eth0", cidr, inst->id);
-	if (r == 0) {
-		struct dp_route def = { .table = RT_TABLE_MAIN, .type = RTN_UNICAST };
-
-		bh_strlcpy(def.dst, "0.0.0.0/0", sizeof(def.dst));
-		bh_strlcpy(def.via, gw, sizeof(def.via));
-		bh_strlcpy(def.dev, "eth0", sizeof(def.dev));
-		bh_strlcpy(def.owner, inst->id, sizeof(def.owner));
-		r = add_route(iw, &def);
-	}
+	if (r == 0)
+		r = add_gateway_route(iw, subnet_cidr, gw, inst->id);
+	if (r == 0)
+		r = add_gateway_route(iw, "0.0.0.0/0", gw, inst->id);
 	if (r < 0)
 		return r;
 
-	/* the router's side: the gateway address with proxy ARP, a /32 route
-	 * and the rule to its route table while it has traffic */
+	/* The router's side: the gateway address, a /32 route and the rule to
+	 * its route table while it has traffic. Proxy ARP stays for whatever
+	 * treats neighbours as on-link all the same (a route an instance adds
+	 * itself, a guest configured another way): it resolves running
+	 * neighbours to the router. */
 	l = add_link(vw, bhe, active, inst->id);
 	if (!l)
 		return -ENOMEM;

@@ -29,7 +29,6 @@ PROBE = os.path.join(E2E_DIR, "diffprobe.py")
 LISTENER = os.path.join(E2E_DIR, "listener.py")
 PROBE_TIMEOUT = 1.5
 REPROBE_TIMEOUT = 3.0
-ARP_WINDOW = 3.5       # Linux gives up on an unanswered ARP request after 3 s
 
 
 class BuildError(AssertionError):
@@ -363,13 +362,6 @@ class Seed:
             if built.has_phase2:
                 t1 = time.monotonic()
                 built.build_phase2()
-                if any(it["k"] == "start" for it in self.spec["items"]):
-                    # Known bug (test_reach_regressions.py::test_started_instance_reachable_at_once):
-                    # an ARP request for a stopped instance's address goes unanswered, and packets
-                    # to it in the first seconds after it starts fail until the sender's unresolved
-                    # entry times out (3 s). Wait that out so the seeds stay deterministic; drop
-                    # this wait once the router answers ARP for every address of its subnets.
-                    time.sleep(max(0.0, ARP_WINDOW - (time.monotonic() - self.probed_at)))
                 self.times["build"] += time.monotonic() - t1
                 self.round(built, symbolic, 2)
         finally:
@@ -405,7 +397,6 @@ class Seed:
                 x.again = res
         self.flows += flows
         self.findings += found
-        self.probed_at = time.monotonic()
 
 
 # --------------------------------------------------------------------------

@@ -6,8 +6,6 @@ evaluator by `bulkhead reach --batch`."""
 import subprocess
 import time
 
-import pytest
-
 import diffrun
 
 
@@ -35,21 +33,19 @@ def tcp(src, dst, port):
     return {"src": src, "dst": dst, "proto": "tcp", "port": port}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bug: a VPC router answers ARP (proxy ARP) only for addresses it routes, i.e. running "
-    "instances; a neighbour's ARP request for a stopped instance's address goes unanswered, and "
-    "packets sent to it after it starts wait on that unresolved entry and fail with 'No route to "
-    "host' until the sender's resolution gives up (3 s with Linux's defaults; here 6 s)"))
 def test_started_instance_reachable_at_once(env, tmp_path):
     """Found by seed 32 (phase 2, intermittently): a and b share the
     default group (all traffic from the group). b is stopped; a tries b
-    (denied: b is stopped, and nothing answers a's ARP for b's address).
+    (denied: b is stopped and the router routes nothing to it).
     b starts; a connects to b again: EC2 and the evaluator say allow, and
     the kernel must agree right away, whatever the state of a's neighbour
     table. The sender's ARP timers are stretched (one request, 6 s before
     giving up, as a VM's OS may choose) to make the window deterministic;
     c, which never asked for b's address while b was stopped, is the
-    control."""
+    control. It failed while instances held their subnet's prefix and
+    resolved neighbours through proxy ARP, which answers only for running
+    instances: a kept a failed entry for b's address for those 6 s. Now an
+    instance's address is a /32 and it resolves only its gateway."""
     items = [tenant("t1"), vpc("vpc1", "t1", "10.0.0.0/16"), subnet("sub1", "t1", "vpc1", "10.0.1.0/24"),
              inst("a", "t1", "sub1", "vpc1", "10.0.1.10"), inst("b", "t1", "sub1", "vpc1", "10.0.1.20"),
              inst("c", "t1", "sub1", "vpc1", "10.0.1.30")]

@@ -229,10 +229,13 @@ static void test_internet_and_instance(void **state)
 	assert_line(text, "route replace 198.51.100.0/24 via 169.254.0.1 dev bhxpublic onlink src 203.0.113.1 table 254");
 	free(text);
 	text = config_from_empty(&p, "bh-i-00000000000000001", true, &dirty);
-	assert_line(text, "address replace 10.0.1.4/24 dev eth0");
+	/* a /32 and everything via the gateway: the instance resolves only it */
+	assert_line(text, "address replace 10.0.1.4/32 dev eth0");
 	assert_line(text, "link set dev eth0 up");
 	assert_line(text, "link set dev lo up");
-	assert_line(text, "route replace 0.0.0.0/0 via 10.0.1.1 dev eth0 table 254");
+	assert_line(text, "route replace 10.0.1.0/24 via 10.0.1.1 dev eth0 onlink table 254");
+	assert_line(text, "route replace 0.0.0.0/0 via 10.0.1.1 dev eth0 onlink table 254");
+	assert_no_line(text, "address replace 10.0.1.4/24 dev eth0");
 	free(text);
 	w = dp_plan_ns(&p, "bh-i-00000000000000001");
 	assert_false(w->prune);
@@ -373,6 +376,63 @@ static void test_converged_and_prune(void **state)
 	strlist_release(&dirty);
 }
 
+/* An instance configured with its subnet's prefix on eth0 (as agents
+ * before the /32 did) converges with no moment without its address or a
+ * route: the /32 and the routes first, the old address last, whether or
+ * not the namespace is pruned. */
+static void test_instance_readdressed(void **state)
+{
+	struct snapshot s;
+	struct dp_plan p = { 0 };
+	struct strlist dirty = { 0 };
+	struct ns_state have = { 0 };
+	struct buf out = BUF_INIT(1 << 16);
+	static const char want[] = "address replace 10.0.1.4/32 dev eth0\n"
+				   "route replace 10.0.1.0/24 via 10.0.1.1 dev eth0 onlink table 254\n"
+				   "route replace 0.0.0.0/0 via 10.0.1.1 dev eth0 onlink table 254\n"
+				   "address del 10.0.1.4/24 dev eth0\n";
+	struct ns_want pruned;
+	const struct ns_want *w;
+	struct dp_addr *a;
+	size_t i;
+
+	(void)state;
+	make_snapshot(&s);
+	assert_int_equal(dp_plan_build(&s, &p), 0);
+	w = dp_plan_ns(&p, "bh-i-00000000000000001");
+	for (i = 0; i < w->state.links.count; i++)
+		*list_push(&have.links) = w->state.links.items[i];
+	a = list_push(&have.addrs);
+	bh_strlcpy(a->ifname, "eth0", sizeof(a->ifname));
+	bh_strlcpy(a->cidr, "10.0.1.4/24", sizeof(a->cidr));
+	/* the subnet's route is the kernel's own then, which is never read */
+	*list_push(&have.routes) = (struct dp_route){ .table = 254, .type = RTN_UNICAST, .dst = "0.0.0.0/0",
+						      .via = "10.0.1.1", .dev = "eth0" };
+	assert_int_equal(dp_diff_config(w, &have, true, &out, &dirty), 0);
+	assert_string_equal(buf_str(&out), want);
+	pruned = *w;
+	pruned.prune = true;
+	buf_reset(&out);
+	assert_int_equal(dp_diff_config(&pruned, &have, true, &out, &dirty), 0);
+	assert_string_equal(buf_str(&out), want);
+
+	/* once converged, nothing more; an address of another IP is the
+	 * instance's own business (not pruned) */
+	ns_state_release(&have);
+	copy_want(w, &have);
+	a = list_push(&have.addrs);
+	bh_strlcpy(a->ifname, "eth0", sizeof(a->ifname));
+	bh_strlcpy(a->cidr, "10.0.1.99/24", sizeof(a->cidr));
+	buf_reset(&out);
+	assert_int_equal(dp_diff_config(w, &have, true, &out, &dirty), 0);
+	assert_string_equal(buf_str(&out), "");
+	buf_release(&out);
+	ns_state_release(&have);
+	dp_plan_release(&p);
+	snapshot_release(&s);
+	strlist_release(&dirty);
+}
+
 /* Without its firewall in place a vNIC stays down, and not ready. */
 static void test_fail_closed(void **state)
 {
@@ -424,8 +484,9 @@ static void test_public_network(void **state)
 	assert_line(text, "rule add priority 100 to 198.51.100.0/24 lookup 254");
 	free(text);
 	text = config_from_empty(&p, "bh-i-0000000000000000f", true, &dirty);
-	assert_line(text, "address replace 198.51.100.10/24 dev eth0");
-	assert_line(text, "route replace 0.0.0.0/0 via 198.51.100.1 dev eth0 table 254");
+	assert_line(text, "address replace 198.51.100.10/32 dev eth0");
+	assert_line(text, "route replace 198.51.100.0/24 via 198.51.100.1 dev eth0 onlink table 254");
+	assert_line(text, "route replace 0.0.0.0/0 via 198.51.100.1 dev eth0 onlink table 254");
 	free(text);
 	/* the public network's addresses are one prefix in bh-internet, not /32s */
 	text = config_from_empty(&p, "bh-internet", true, &dirty);
@@ -486,6 +547,7 @@ int main(void)
 		cmocka_unit_test(test_internet_and_instance),
 		cmocka_unit_test(test_create),
 		cmocka_unit_test(test_converged_and_prune),
+		cmocka_unit_test(test_instance_readdressed),
 		cmocka_unit_test(test_fail_closed),
 		cmocka_unit_test(test_public_network),
 		cmocka_unit_test(test_unplannable),
