@@ -154,8 +154,8 @@ class Rig:
         groups = list(self.srv["groups"])
         self.groups_off = groups
         self.groups_on = groups + [self.probe_group] if len(groups) < 5 else [self.probe_group] + groups[1:]
-        self.set_name = f"g_{self.auth_group.split('-', 1)[1]}_in_p"
-        self.element = f"{self.cli['ip']} . udp . {PORT}"
+        self.set_name = f"g_{self.auth_group.split('-', 1)[1]}_in"
+        self.element = f"{self.cli['ip']} . udp . {PORT} . 0-65535"
         echo = bench.spawn_in(self.srv["id"], [bl.PY, PROBE, "echo", str(PORT)], text=True, bufsize=1)
         Lines(echo, "echo").get(10)
         self.prober = Lines(bench.spawn_in(self.cli["id"], [bl.PY, PROBE, "probe", self.srv["ip"], str(PORT)],

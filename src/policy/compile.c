@@ -284,6 +284,30 @@ int compile_add_uplinks(const struct compile *c, struct nft_table *t)
 	return strlist_addf(&set->elements, "\"%s\"", ifname);
 }
 
+/* A vNIC chain: one lookup of each group's main set, which judges every
+ * packet with four bytes of transport header; then, for the protocols
+ * whose packets may be shorter (never TCP, UDP or ICMP, which conntrack
+ * has already dropped as invalid when short), each group's fallback set.
+ * Only a change of the vNIC's groups rewrites it. */
+static int add_group_lookups(const struct vnic *v, const char *key, const char *dir, const char *verdict,
+			     struct strlist *rules)
+{
+	size_t g;
+	int r = 0;
+
+	for (g = 0; g < v->group_count && r == 0; g++)
+		r = strlist_addf(rules, "ip %s . meta l4proto . th dport . th sport @g_%s_%s %s", key,
+				 compile_id_hex(v->groups[g]), dir, verdict);
+	if (r == 0 && v->group_count)
+		r = strlist_add(rules, "meta l4proto { icmp, tcp, udp } drop");
+	for (g = 0; g < v->group_count && r == 0; g++)
+		r = strlist_addf(rules, "ip %s . meta l4proto @g_%s_%s_a %s", key, compile_id_hex(v->groups[g]),
+				 dir, verdict);
+	if (r == 0)
+		r = strlist_add(rules, "drop");
+	return r;
+}
+
 static int build_filter(const struct compile *c, struct nft_table *t)
 {
 	static const char *const forward[] = {
@@ -306,7 +330,7 @@ static int build_filter(const struct compile *c, struct nft_table *t)
 		NULL,
 	};
 	struct nft_set *egress, *ingress, *public;
-	size_t i, j, g;
+	size_t i, j;
 	int r;
 
 	r = compile_add_uplinks(c, t);
@@ -340,17 +364,14 @@ static int build_filter(const struct compile *c, struct nft_table *t)
 		bh_snprintf(out, sizeof(out), "nic_%s_out", hex);
 		/* one chain at a time: adding the next may move the array */
 		chain = nft_table_chain(t, in, "");
-		for (g = 0; chain && g < v->group_count && r == 0; g++)
-			r = strlist_addf(&chain->rules, "jump g_%s_in", compile_id_hex(v->groups[g]));
-		if (chain && r == 0)
-			r = strlist_add(&chain->rules, "drop");
-		chain = chain ? nft_table_chain(t, out, "") : NULL;
-		for (g = 0; chain && g < v->group_count && r == 0; g++)
-			r = strlist_addf(&chain->rules, "jump g_%s_out", compile_id_hex(v->groups[g]));
-		if (chain && r == 0)
-			r = strlist_add(&chain->rules, "drop");
 		if (!chain)
 			return -ENOMEM;
+		r = add_group_lookups(v, "saddr", "in", "accept", &chain->rules);
+		chain = r == 0 ? nft_table_chain(t, out, "") : NULL;
+		if (r == 0 && !chain)
+			return -ENOMEM;
+		if (r == 0)
+			r = add_group_lookups(v, "daddr", "out", "goto ingress_dispatch", &chain->rules);
 		if (r == 0)
 			r = strlist_addf(&ingress->elements, "\"%s\" : jump %s", v->ifname, in);
 		if (r == 0)

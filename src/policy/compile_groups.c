@@ -1,5 +1,5 @@
-/* compile_groups.c - one security group's rules into its nft sets and
- * chains, per direction: peers as prefixes, rules sorted by what carries them. */
+/* compile_groups.c - one security group's rules into its two nft sets per
+ * direction: peers as prefixes, every rule a disjoint box of one key. */
 #include "compile_internal.h"
 
 #include <errno.h>
@@ -12,9 +12,10 @@
 #include "policy/intervals.h"
 
 #define PORT_MAX 65535
+#define PROTO_MAX 255
 #define ICMP_FIELD_MAX 255
-#define VERDICT_EGRESS "goto ingress_dispatch"
-#define VERDICT_INGRESS "accept"
+#define MAIN_TYPE "ipv4_addr . inet_proto . inet_service . inet_service"
+#define FALLBACK_TYPE "ipv4_addr . inet_proto"
 
 /* --- prefixes and protocols as text --- */
 
@@ -42,33 +43,34 @@ static void format_prefix(const struct prefix *p, char ret[BH_CIDR_STR])
 }
 
 /* Names where nft and people agree on them, numbers otherwise. */
-static void format_proto(int proto, char ret[8])
+static void format_proto(int proto, char ret[16])
 {
 	if (proto == BH_PROTO_TCP)
-		bh_strlcpy(ret, "tcp", 8);
+		bh_strlcpy(ret, "tcp", 16);
 	else if (proto == BH_PROTO_UDP)
-		bh_strlcpy(ret, "udp", 8);
+		bh_strlcpy(ret, "udp", 16);
 	else if (proto == BH_PROTO_ICMP)
-		bh_strlcpy(ret, "icmp", 8);
+		bh_strlcpy(ret, "icmp", 16);
 	else
-		bh_snprintf(ret, 8, "%d", proto);
+		bh_snprintf(ret, 16, "%d", proto);
 }
 
 /* --- one direction of one group --- */
 
+/* Every rule of a direction becomes a box on one (address, protocol,
+ * port axis) space, the port axis being what the main set's key reads for
+ * that protocol: the destination port of TCP and UDP, type << 8 | code of
+ * ICMP (the first two bytes of its header, `th sport`), the whole range
+ * for any other protocol. */
 struct direction {
-	struct box_list ports;   /* tcp/udp with a port range: _p */
-	struct box_list protos;  /* one protocol, any port: _a */
-	struct box_list all;     /* every protocol: _x */
-	struct box_list icmp;    /* ICMP with a type (and code): rules */
+	struct box_list boxes;   /* one protocol: ports, ICMP type/code, or any */
+	struct box_list all;     /* every protocol */
 };
 
 static void direction_release(struct direction *d)
 {
-	box_list_release(&d->ports);
-	box_list_release(&d->protos);
+	box_list_release(&d->boxes);
 	box_list_release(&d->all);
-	box_list_release(&d->icmp);
 }
 
 /* The peer of a rule as prefixes: its CIDR, or the addresses of the peer
@@ -123,12 +125,12 @@ static int rule_peers(const struct compile *c, const struct sg_rule *rule, struc
 	return 0;
 }
 
-/* Sort one rule into the set or rule list that carries it. Rules that
- * cannot match IPv4 or are malformed add nothing (fail closed). */
+/* Sort one rule into the boxes that carry it. Rules that cannot match
+ * IPv4 or are malformed add nothing (fail closed). */
 static int direction_add(struct direction *d, const struct sg_rule *rule, const struct prefix *peers, size_t n)
 {
-	struct box_list *to = NULL;
-	struct box b = { .proto = rule->proto, .lo = 0, .hi = 0 };
+	struct box_list *to = &d->boxes;
+	struct box b = { .proto = rule->proto, .lo = 0, .hi = PORT_MAX };
 	size_t i;
 	int r = 0;
 
@@ -137,20 +139,17 @@ static int direction_add(struct direction *d, const struct sg_rule *rule, const 
 	} else if (rule->proto == BH_PROTO_TCP || rule->proto == BH_PROTO_UDP) {
 		if (rule->from_port < 0 || rule->to_port > PORT_MAX || rule->from_port > rule->to_port)
 			return 0;
-		to = &d->ports;
 		b.lo = rule->from_port;
 		b.hi = rule->to_port;
 	} else if (rule->proto == BH_PROTO_ICMP && rule->from_port >= 0) {
 		if (rule->from_port > ICMP_FIELD_MAX || rule->to_port < -1 || rule->to_port > ICMP_FIELD_MAX)
 			return 0;
-		to = &d->icmp;
-		b.lo = rule->from_port;
-		b.hi = rule->to_port;
+		/* code -1: every code of the type */
+		b.lo = rule->from_port << 8 | (rule->to_port < 0 ? 0 : rule->to_port);
+		b.hi = rule->from_port << 8 | (rule->to_port < 0 ? ICMP_FIELD_MAX : rule->to_port);
 	} else if (rule->proto == BH_PROTO_ICMPV6 && rule->from_port >= 0) {
 		return 0;  /* an ICMPv6 type never matches an IPv4 packet */
-	} else if (rule->proto >= 0 && rule->proto <= 255) {
-		to = &d->protos;
-	} else {
+	} else if (rule->proto < 0 || rule->proto > PROTO_MAX) {
 		return 0;
 	}
 	for (i = 0; i < n && r == 0; i++) {
@@ -160,142 +159,124 @@ static int direction_add(struct direction *d, const struct sg_rule *rule, const 
 	return r;
 }
 
-static int cmp_icmp(const void *a, const void *b)
+/* TCP, UDP and ICMP packets too short for the main key are invalid to
+ * conntrack and dropped before any group is asked; other protocols may
+ * carry fewer than four bytes and need the fallback set. */
+static bool proto_has_fallback(int proto)
 {
-	const struct box *x = a, *y = b;
-
-	if (x->lo != y->lo)
-		return (x->lo > y->lo) - (x->lo < y->lo);
-	if (x->hi != y->hi)
-		return (x->hi > y->hi) - (x->hi < y->hi);
-	return prefix_cmp(&x->pfx, &y->pfx);
+	return proto != BH_PROTO_TCP && proto != BH_PROTO_UDP && proto != BH_PROTO_ICMP;
 }
 
-/* One rule per ICMP (type, code), its peers merged into one match. */
-static int icmp_rules(struct box_list *icmp, const char *addr_key, const char *verdict, struct strlist *rules)
+static void format_range(int lo, int hi, char ret[16])
 {
-	struct buf match = BUF_INIT(1024 * 1024);
-	size_t i, j, k, n;
+	if (lo == hi)
+		bh_snprintf(ret, 16, "%d", lo);
+	else
+		bh_snprintf(ret, 16, "%d-%d", lo, hi);
+}
+
+/* Each all-protocol prefix with every protocol range its joins (sorted
+ * by prefix, then protocol) leave to it: "ADDR . LO-HI" and tail. */
+static int add_all_elements(struct nft_set *set, const struct box_list *all, const struct box_list *joins,
+			    const char *tail)
+{
+	size_t i, j = 0;
 	int r = 0;
 
-	if (icmp->count)
-		qsort(icmp->items, icmp->count, sizeof(*icmp->items), cmp_icmp);
-	for (i = 0; i < icmp->count && r == 0; i = j) {
-		struct box *run = &icmp->items[i];
-		struct prefix *p;
+	for (i = 0; i < all->count && r == 0; i++) {
+		const struct prefix *x = &all->items[i].pfx;
+		char addr[BH_CIDR_STR], proto[16];
+		int next = 0;
 
-		for (j = i + 1; j < icmp->count; j++) {
-			if (icmp->items[j].lo != run->lo || icmp->items[j].hi != run->hi)
-				break;
-		}
-		p = calloc(j - i, sizeof(*p));
-		if (!p) {
-			r = -ENOMEM;
-			break;
-		}
-		for (k = 0; k < j - i; k++)
-			p[k] = run[k].pfx;
-		n = prefixes_aggregate(p, j - i);
-		buf_reset(&match);
-		if (n > 1 || p[0].len > 0)
-			r = buf_printf(&match, "ip %s %s", addr_key, n > 1 ? "{ " : "");
-		for (k = 0; k < n && r == 0 && (n > 1 || p[0].len > 0); k++) {
-			char text[BH_CIDR_STR];
+		format_prefix(x, addr);
+		while (j < joins->count && prefix_cmp(&joins->items[j].pfx, x) < 0)
+			j++;
+		while (next <= PROTO_MAX && r == 0) {
+			bool join = j < joins->count && prefix_cmp(&joins->items[j].pfx, x) == 0;
+			int stop = join ? joins->items[j++].proto : PROTO_MAX + 1;
 
-			format_prefix(&p[k], text);
-			r = buf_printf(&match, "%s%s", k ? ", " : "", text);
+			if (next < stop) {
+				if (next == stop - 1)
+					format_proto(next, proto);
+				else
+					format_range(next, stop - 1, proto);
+				r = strlist_addf(&set->elements, "%s . %s%s", addr, proto, tail);
+			}
+			next = stop + 1;
 		}
-		if (r == 0 && n > 1)
-			r = buf_puts(&match, " }");
-		if (r == 0 && match.len)
-			r = buf_putc(&match, ' ');
-		if (r == 0 && run->hi >= 0)
-			r = strlist_addf(rules, "%sicmp type %d icmp code %d %s", buf_str(&match), run->lo, run->hi,
-					 verdict);
-		else if (r == 0)
-			r = strlist_addf(rules, "%sicmp type %d %s", buf_str(&match), run->lo, verdict);
-		free(p);
 	}
-	buf_release(&match);
 	return r;
 }
 
-static int fill_set(struct nft_table *t, const char *name, const char *type, const struct box_list *boxes,
-		    int fields)
+/* One set of a direction, from the one-protocol boxes and the all-protocol
+ * prefixes (all): the main set g_<sg>_<dir> (address . protocol . th
+ * dport . th sport) or the fallback set g_<sg>_<dir>_a (address .
+ * protocol, only the protocols that have it). Elements are disjoint: nft
+ * refuses an interval element whose first or last point lies in another. */
+static int fill_set(struct nft_table *t, const char *name, const struct box_list *boxes,
+		    const struct box_list *all, bool fallback)
 {
-	struct nft_set *set = nft_table_set(t, name, false, type, "interval");
+	struct box_list in = { 0 }, kept = { 0 }, joins = { 0 }, pieces = { 0 };
+	struct nft_set *set;
 	size_t i;
 	int r = 0;
 
+	set = nft_table_set(t, name, false, fallback ? FALLBACK_TYPE : MAIN_TYPE, "interval");
 	if (!set)
 		return -ENOMEM;
 	for (i = 0; i < boxes->count && r == 0; i++) {
-		const struct box *b = &boxes->items[i];
-		char addr[BH_CIDR_STR], proto[8];
+		if (!fallback || proto_has_fallback(boxes->items[i].proto))
+			r = box_list_push(&in, &boxes->items[i]);
+	}
+	if (r == 0)
+		r = boxes_around_all(&in, all, 0, PORT_MAX, &kept, &joins);
+	for (i = 0; i < joins.count && r == 0; i++)
+		r = box_list_push(&kept, &joins.items[i]);
+	if (r == 0)
+		r = fallback ? addresses_disjoint(&kept, true, &pieces) : ports_disjoint(&kept, &pieces);
+	for (i = 0; i < pieces.count && r == 0; i++) {
+		const struct box *b = &pieces.items[i];
+		char addr[BH_CIDR_STR], proto[16], range[16];
 
 		format_prefix(&b->pfx, addr);
 		format_proto(b->proto, proto);
-		if (fields == 1)
-			r = strlist_add(&set->elements, addr);
-		else if (fields == 2)
+		format_range(b->lo, b->hi, range);
+		if (fallback)
 			r = strlist_addf(&set->elements, "%s . %s", addr, proto);
-		else if (b->lo == b->hi)
-			r = strlist_addf(&set->elements, "%s . %s . %d", addr, proto, b->lo);
+		else if (b->proto == BH_PROTO_ICMP)
+			r = strlist_addf(&set->elements, "%s . %s . 0-%d . %s", addr, proto, PORT_MAX, range);
 		else
-			r = strlist_addf(&set->elements, "%s . %s . %d-%d", addr, proto, b->lo, b->hi);
+			r = strlist_addf(&set->elements, "%s . %s . %s . 0-%d", addr, proto, range, PORT_MAX);
 	}
+	if (r == 0)
+		r = add_all_elements(set, all, &joins, fallback ? "" : " . 0-65535 . 0-65535");
+	box_list_release(&in);
+	box_list_release(&kept);
+	box_list_release(&joins);
+	box_list_release(&pieces);
 	return r;
 }
 
-/* Sets g_<sg>_<dir>_{p,a,x} and chain g_<sg>_<dir>. The three set rules
- * are always there, even for empty sets, so that a membership or rule
- * change is an element change, never a chain rewrite. */
+/* Sets g_<sg>_<dir> and g_<sg>_<dir>_a, both there even when empty, so
+ * that a membership or rule change is an element change, never a chain
+ * rewrite. The vNIC chains look them up (compile.c). */
 static int emit_direction(struct nft_table *t, const char *hex, bool egress, struct direction *d)
 {
 	const char *dir = egress ? "out" : "in";
-	const char *key = egress ? "daddr" : "saddr";
-	const char *verdict = egress ? VERDICT_EGRESS : VERDICT_INGRESS;
-	struct box_list p = { 0 }, a = { 0 }, x = { 0 };
-	struct nft_chain *chain;
+	struct box_list all = { 0 };
 	char name[BH_NFT_NAME];
 	int r;
 
-	r = ports_disjoint(&d->ports, &p);
-	if (r == 0)
-		r = addresses_disjoint(&d->protos, true, &a);
-	if (r == 0)
-		r = addresses_disjoint(&d->all, false, &x);
+	r = addresses_disjoint(&d->all, false, &all);
 	if (r == 0) {
-		bh_snprintf(name, sizeof(name), "g_%s_%s_p", hex, dir);
-		r = fill_set(t, name, "ipv4_addr . inet_proto . inet_service", &p, 3);
+		bh_snprintf(name, sizeof(name), "g_%s_%s", hex, dir);
+		r = fill_set(t, name, &d->boxes, &all, false);
 	}
 	if (r == 0) {
 		bh_snprintf(name, sizeof(name), "g_%s_%s_a", hex, dir);
-		r = fill_set(t, name, "ipv4_addr . inet_proto", &a, 2);
+		r = fill_set(t, name, &d->boxes, &all, true);
 	}
-	if (r == 0) {
-		bh_snprintf(name, sizeof(name), "g_%s_%s_x", hex, dir);
-		r = fill_set(t, name, "ipv4_addr", &x, 1);
-	}
-	if (r < 0)
-		goto out;
-	bh_snprintf(name, sizeof(name), "g_%s_%s", hex, dir);
-	chain = nft_table_chain(t, name, "");
-	if (!chain) {
-		r = -ENOMEM;
-		goto out;
-	}
-	r = strlist_addf(&chain->rules, "ip %s . meta l4proto . th dport @%s_p %s", key, name, verdict);
-	if (r == 0)
-		r = strlist_addf(&chain->rules, "ip %s . meta l4proto @%s_a %s", key, name, verdict);
-	if (r == 0)
-		r = strlist_addf(&chain->rules, "ip %s @%s_x %s", key, name, verdict);
-	if (r == 0)
-		r = icmp_rules(&d->icmp, key, verdict, &chain->rules);
-out:
-	box_list_release(&p);
-	box_list_release(&a);
-	box_list_release(&x);
+	box_list_release(&all);
 	return r;
 }
 

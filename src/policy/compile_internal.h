@@ -69,9 +69,10 @@ int compile_add_uplinks(const struct compile *c, struct nft_table *t);
 
 /* --- compile_groups.c --- */
 
-/* The sets g_<hex>_<in|out>_{p,a,x} and the chains g_<hex>_<in|out> of one
- * used group, from its rules[0..n) (sorted by id). The chains' set rules
- * are there even for empty sets. 0 or -ENOMEM. */
+/* The sets g_<hex>_<in|out> (address . protocol . th dport . th sport)
+ * and g_<hex>_<in|out>_a (address . protocol, for datagrams too short for
+ * the first) of one used group, from its rules[0..n) (sorted by id); all
+ * four even when empty, as the vNIC chains name them. 0 or -ENOMEM. */
 int compile_emit_group(const struct compile *c, struct nft_table *t, const char *group_id,
 		       const struct sg_rule *const *rules, size_t n);
 

@@ -13,7 +13,7 @@ static uint32_t prefix_mask(unsigned len)
 	return len == 0 ? 0 : ~(uint32_t)0 << (32 - len);
 }
 
-static bool prefix_contains(const struct prefix *outer, const struct prefix *inner)
+bool prefix_contains(const struct prefix *outer, const struct prefix *inner)
 {
 	return outer->len <= inner->len && (inner->addr & prefix_mask(outer->len)) == outer->addr;
 }
@@ -255,4 +255,66 @@ int addresses_disjoint(struct box_list *in, bool by_proto, struct box_list *ret)
 		free(p);
 	}
 	return r;
+}
+
+static int cmp_box_prefix_proto(const void *a, const void *b)
+{
+	const struct box *x = a, *y = b;
+	int r = prefix_cmp(&x->pfx, &y->pfx);
+
+	if (r)
+		return r;
+	return (x->proto > y->proto) - (x->proto < y->proto);
+}
+
+/* One past the last of all (sorted, disjoint) that starts at or before
+ * addr: the only one that can hold a prefix starting there. */
+static size_t all_before(const struct box_list *all, uint32_t addr)
+{
+	size_t lo = 0, hi = all->count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (all->items[mid].pfx.addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;  /* 0: none */
+}
+
+int boxes_around_all(const struct box_list *in, const struct box_list *all, int lo, int hi,
+		     struct box_list *ret_kept, struct box_list *ret_joins)
+{
+	size_t i, k, n;
+	int r = 0;
+
+	for (i = 0; i < in->count && r == 0; i++) {
+		const struct box *b = &in->items[i];
+		uint32_t last = b->pfx.addr | ~prefix_mask(b->pfx.len);
+
+		k = all_before(all, b->pfx.addr);
+		if (k > 0 && prefix_contains(&all->items[k - 1].pfx, &b->pfx))
+			continue;
+		r = box_list_push(ret_kept, b);
+		/* all are disjoint and none holds b: the ones that meet b lie
+		 * inside it, from its first address on */
+		for (k = k > 0 && all->items[k - 1].pfx.addr == b->pfx.addr ? k - 1 : k;
+		     k < all->count && all->items[k].pfx.addr <= last && r == 0; k++) {
+			struct box j = { .pfx = all->items[k].pfx, .proto = b->proto, .lo = lo, .hi = hi };
+
+			if (prefix_contains(&b->pfx, &j.pfx))
+				r = box_list_push(ret_joins, &j);
+		}
+	}
+	if (r < 0 || ret_joins->count == 0)
+		return r;
+	qsort(ret_joins->items, ret_joins->count, sizeof(*ret_joins->items), cmp_box_prefix_proto);
+	for (i = 1, n = 1; i < ret_joins->count; i++) {
+		if (cmp_box_prefix_proto(&ret_joins->items[i], &ret_joins->items[n - 1]) != 0)
+			ret_joins->items[n++] = ret_joins->items[i];
+	}
+	ret_joins->count = n;
+	return 0;
 }

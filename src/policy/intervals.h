@@ -13,8 +13,10 @@ struct prefix {
 	unsigned len;
 };
 
-/* One allowed (address, protocol, port range) box of a group's rules. For
- * ICMP type rules lo/hi carry the type and the code (-1: any code). */
+/* One allowed (address, protocol, port range) box of a group's rules.
+ * lo..hi is what the compiler's key reads for the protocol: a TCP/UDP
+ * destination port range, an ICMP type << 8 | code range, the whole range
+ * for other protocols. */
 struct box {
 	struct prefix pfx;
 	int proto;
@@ -32,6 +34,9 @@ int box_list_push(struct box_list *l, const struct box *b);
 
 /* Free the items and leave l empty, ready for reuse. */
 void box_list_release(struct box_list *l);
+
+/* Whether inner lies inside outer (or is it). */
+bool prefix_contains(const struct prefix *outer, const struct prefix *inner);
 
 /* qsort comparator for struct prefix: by address, then shorter first, so
  * a prefix comes before every prefix inside it. */
@@ -57,5 +62,18 @@ int ports_disjoint(struct box_list *in, struct box_list *ret);
  * with lo = hi = 0. Sorts in->items. 0 or -ENOMEM (ret may then hold
  * part of the result; release it). */
 int addresses_disjoint(struct box_list *in, bool by_proto, struct box_list *ret);
+
+/* Ready boxes of one protocol each (in) to share an interval set with
+ * all-protocol prefixes (all: disjoint and sorted, as addresses_disjoint
+ * makes them) without overlapping them. A box inside one of all is left
+ * out (that prefix allows it already); the others are appended to
+ * ret_kept, and for each prefix of all inside such a box, a box of that
+ * prefix, the box's protocol and the whole port range lo..hi (a join) to
+ * ret_joins. Cut with the protocol's boxes, a join carries the protocol
+ * for its prefix, so that prefix's all-protocol elements leave the
+ * protocol out. ret_joins comes out sorted by prefix, then protocol, one
+ * join per pair. 0 or -ENOMEM (release both lists). */
+int boxes_around_all(const struct box_list *in, const struct box_list *all, int lo, int hi,
+		     struct box_list *ret_kept, struct box_list *ret_joins);
 
 #endif

@@ -51,7 +51,7 @@ def tamper(n):
     cli_chain = "nic_" + cli.eni.split("-", 1)[1]
     nft(ns, "insert", "rule", "inet", "bulkhead", "forward", "ip", "daddr", srv.ip, "tcp", "dport", "7000",
         "accept")
-    nft(ns, "add", "element", "inet", "bulkhead", f"g_{sg}_in_p", "{", f"{other.ip} . tcp . 7001", "}")
+    nft(ns, "add", "element", "inet", "bulkhead", f"g_{sg}_in", "{", f"{other.ip} . tcp . 7001 . 0-65535", "}")
     nft(ns, "delete", "chain", "netdev", "bulkhead_l2", cli_chain)
     # the drift is real: the damage shows in packets
     got = n["dp"].probe(other.id, [f"tcp:{srv.ip}:7000", f"tcp:{srv.ip}:7001"], timeout=0.5)

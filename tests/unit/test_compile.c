@@ -267,20 +267,51 @@ static unsigned rnd(unsigned n)
 #define U_ADDRS (1u << U_BITS)
 #define U_PORTS 40
 #define U_BASE 0x0a000000u
+#define U_RULES 25
 
+/* One field of a set element: a value or an inclusive range. */
+struct span {
+	unsigned lo, hi;
+};
+
+/* A main-set element "ADDR[/LEN] . PROTO . DPORT . SPORT" (fields 4) or a
+ * fallback-set element "ADDR[/LEN] . PROTO" (fields 2); PROTO is a name,
+ * a number or a range, the ports numbers or ranges. */
 struct elem {
 	uint32_t addr;
 	unsigned len;
-	int proto;
-	int lo, hi;
+	struct span f[3];
 };
 
-/* "10.0.1.0/25 . tcp . 3-9" (fields 3), "… . tcp" (2), "…" (1) */
+static bool parse_span(const char **s, struct span *ret)
+{
+	char word[16] = "";
+	int used = 0;
+
+	if (sscanf(*s, " . %15[a-z0-9]%n", word, &used) != 1)
+		return false;
+	*s += used;
+	if (strcmp(word, "tcp") == 0)
+		ret->lo = 6;
+	else if (strcmp(word, "udp") == 0)
+		ret->lo = 17;
+	else if (strcmp(word, "icmp") == 0)
+		ret->lo = 1;
+	else if (sscanf(word, "%u", &ret->lo) != 1)
+		return false;
+	ret->hi = ret->lo;
+	if (**s == '-') {
+		if (sscanf(*s, "-%u%n", &ret->hi, &used) != 1)
+			return false;
+		*s += used;
+	}
+	return ret->lo <= ret->hi;
+}
+
 static bool parse_elem(const char *s, int fields, struct elem *e)
 {
 	unsigned a, b, c, d, len = 32;
-	char proto[16] = "";
-	int used = 0;
+	int used = 0, k;
 
 	memset(e, 0, sizeof(*e));
 	if (sscanf(s, "%u.%u.%u.%u%n", &a, &b, &c, &d, &used) != 4)
@@ -293,38 +324,107 @@ static bool parse_elem(const char *s, int fields, struct elem *e)
 	}
 	e->addr = a << 24 | b << 16 | c << 8 | d;
 	e->len = len;
-	if (fields >= 2) {
-		if (sscanf(s, " . %15[a-z0-9]%n", proto, &used) != 1)
+	for (k = 0; k < fields - 1; k++) {
+		if (!parse_span(&s, &e->f[k]))
 			return false;
-		s += used;
-		e->proto = strcmp(proto, "tcp") == 0 ? 6 : strcmp(proto, "udp") == 0 ? 17 : -1;
-	}
-	if (fields == 3) {
-		if (sscanf(s, " . %d%n", &e->lo, &used) != 1)
-			return false;
-		s += used;
-		e->hi = e->lo;
-		if (*s == '-' && sscanf(s, "-%d%n", &e->hi, &used) == 1)
-			s += used;
 	}
 	return *s == '\0';
 }
 
-static void paint(unsigned char *grid, uint32_t addr, unsigned len, int proto, int lo, int hi, bool count)
+static bool in_prefix(uint32_t addr, uint32_t net, unsigned len)
 {
-	uint64_t first = addr, last = (uint64_t)addr + ((uint64_t)1 << (32 - len)) - 1, x;
-	int pi = proto == 17 ? 1 : 0, p;
+	return len == 0 || ((addr ^ net) >> (32 - len)) == 0;
+}
 
-	assert_true(first >= U_BASE && last < U_BASE + U_ADDRS);
-	for (x = first; x <= last; x++) {
-		for (p = lo; p <= hi; p++) {
-			unsigned char *cell = &grid[((x - U_BASE) * 2 + (unsigned)pi) * U_PORTS + (unsigned)p];
+static bool in_span(const struct span *s, unsigned v)
+{
+	return s->lo <= v && v <= s->hi;
+}
 
-			if (count)
-				assert_true(++*cell == 1);  /* a second element here: overlap */
-			else
-				*cell = 1;
+/* A probe of the random rules' universe: what one packet shows the main
+ * key (protocol, th dport, th sport) and, for ICMP, its type and code. */
+struct probe {
+	int proto;
+	unsigned dport, sport;
+	int port, type, code;  /* the rule-side view */
+};
+
+static size_t make_probes(struct probe *p)
+{
+	static const int others[] = { 47, 58, 200 };
+	size_t n = 0;
+	int k, t, c;
+
+	for (k = 0; k < U_PORTS; k++) {
+		/* the source port (or, for ICMP, the checksum) never matters */
+		p[n++] = (struct probe){ 6, (unsigned)k, 40000u + (unsigned)k, k, 0, 0 };
+		p[n++] = (struct probe){ 17, (unsigned)k, (unsigned)k * 1000u, k, 0, 0 };
+	}
+	p[n++] = (struct probe){ 6, 65535, 0, 65535, 0, 0 };
+	for (t = 0; t < 6; t++) {
+		for (c = 0; c < 4; c++) {
+			int type = t == 5 ? 255 : t, code = t == 5 ? 255 : c;
+
+			p[n++] = (struct probe){ 1, (unsigned)(t * 977 + c), (unsigned)(type << 8 | code), 0, type, code };
 		}
+	}
+	for (k = 0; k < 3; k++) {
+		p[n++] = (struct probe){ others[k], 0, 0, 0, 0, 0 };
+		p[n++] = (struct probe){ others[k], 65535, 1234, 0, 0, 0 };
+	}
+	return n;
+}
+
+/* What the EC2 rule says of a packet from addr (the reference). */
+static bool rule_allows(const struct sg_rule *r, uint32_t net, unsigned len, uint32_t addr, const struct probe *p)
+{
+	if (!in_prefix(addr, net, len))
+		return false;
+	if (r->proto == BH_PROTO_ALL)
+		return true;
+	if (r->proto != p->proto)
+		return false;
+	if (r->proto == BH_PROTO_TCP || r->proto == BH_PROTO_UDP)
+		return r->from_port <= p->port && p->port <= r->to_port;
+	if (r->proto == BH_PROTO_ICMP && r->from_port >= 0)
+		return r->from_port == p->type && (r->to_port < 0 || r->to_port == p->code);
+	if (r->proto == BH_PROTO_ICMPV6 && r->from_port >= 0)
+		return false;
+	return true;
+}
+
+static void random_rule(struct sg_rule *rule, int i)
+{
+	unsigned len = 32 - U_BITS + rnd(U_BITS + 1);
+	uint32_t addr = (U_BASE + rnd(U_ADDRS)) & (len ? ~0u << (32 - len) : 0);
+	unsigned kind = rnd(10);
+
+	memset(rule, 0, sizeof(*rule));
+	bh_snprintf(rule->id, sizeof(rule->id), "sgr-%017x", i);
+	bh_strlcpy(rule->group_id, "sg-00000000000000001", sizeof(rule->group_id));
+	bh_snprintf(rule->cidr_ipv4, sizeof(rule->cidr_ipv4), "%u.%u.%u.%u/%u", addr >> 24, (addr >> 16) & 255,
+		    (addr >> 8) & 255, addr & 255, len);
+	rule->from_port = rule->to_port = -1;
+	if (kind < 2) {
+		rule->proto = BH_PROTO_ALL;
+	} else if (kind < 6) {
+		rule->proto = rnd(2) ? BH_PROTO_TCP : BH_PROTO_UDP;
+		rule->from_port = (int)rnd(U_PORTS);
+		rule->to_port = rule->from_port + (int)rnd((unsigned)(U_PORTS - rule->from_port));
+		if (rnd(8) == 0)
+			rule->to_port = 65535;
+	} else if (kind < 8) {
+		rule->proto = BH_PROTO_ICMP;
+		if (rnd(4)) {
+			rule->from_port = rnd(6) == 0 ? 255 : (int)rnd(5);
+			rule->to_port = rnd(2) ? -1 : (int)rnd(4);
+		}
+	} else {
+		static const int others[] = { 47, 58, 200 };
+
+		rule->proto = others[rnd(3)];
+		if (rule->proto == BH_PROTO_ICMPV6 && rnd(2))
+			rule->from_port = (int)rnd(5);  /* an ICMPv6 type: never IPv4 */
 	}
 }
 
@@ -339,30 +439,46 @@ static const struct nft_set *find_set(const struct nft_table *t, const char *nam
 	return NULL;
 }
 
-/* Random TCP/UDP rules over a small universe: the _p set must cover
- * exactly the allowed points, each by one element only; _x likewise. */
+static void read_set(const struct nft_set *set, int fields, struct elem **ret, size_t *ret_count)
+{
+	size_t k;
+
+	*ret = calloc(set->elements.count + 1, sizeof(**ret));
+	assert_non_null(*ret);
+	for (k = 0; k < set->elements.count; k++) {
+		if (!parse_elem(set->elements.items[k], fields, &(*ret)[k]))
+			fail_msg("cannot read element '%s' of %s", set->elements.items[k], set->name);
+	}
+	*ret_count = set->elements.count;
+}
+
+/* Random rules of every kind over a small universe: at every probe the
+ * main set holds the packet in exactly one element when the rules allow
+ * it and in none otherwise (disjoint, so nft takes it, and exact); the
+ * fallback set holds (address, protocol) exactly when the rules allow
+ * every packet of a protocol that may be too short for the main key, and
+ * never more than the rules allow. */
 static void test_random_rules_give_disjoint_exact_sets(void **state)
 {
-	size_t grid_size = (size_t)U_ADDRS * 2 * U_PORTS;
-	unsigned char *want = calloc(grid_size, 1), *got = calloc(grid_size, 1);
+	static struct probe probes[256];
+	size_t nprobes = make_probes(probes);
 	int iter;
 
 	(void)state;
-	assert_non_null(want);
-	assert_non_null(got);
 	for (iter = 0; iter < 150; iter++) {
 		struct snapshot_text g;
 		struct vpc_nft v;
-		const struct nft_set *p, *x;
-		int rules = 1 + (int)rnd(25), i;
-		size_t k;
-		struct sg_rule *rule;
+		struct sg_rule rules[U_RULES];
+		uint32_t nets[U_RULES];
+		unsigned lens[U_RULES];
+		struct elem *main_el, *fb_el;
+		size_t main_n, fb_n, k, j;
+		int nrules = 1 + (int)rnd(U_RULES), i;
+		uint32_t x;
 		struct instance *inst;
 		struct eni *e;
 
 		memset(&g, 0, sizeof(g));
-		memset(want, 0, grid_size);
-		memset(got, 0, grid_size);
 		bh_strlcpy(g.vpc, "vpc-0000000000000000a", sizeof(g.vpc));
 		inst = list_push(&g.snap.instances);
 		bh_strlcpy(inst->id, "i-00000000000000001", sizeof(inst->id));
@@ -377,63 +493,129 @@ static void test_random_rules_give_disjoint_exact_sets(void **state)
 		e->group_count = 1;
 		bh_strlcpy(list_push(&g.snap.groups)->id, "sg-00000000000000001", BH_MAX_ID);
 		bh_strlcpy(g.snap.groups.items[0].vpc_id, g.vpc, BH_MAX_ID);
-		for (i = 0; i < rules; i++) {
-			unsigned len = 32 - U_BITS + rnd(U_BITS + 1);
-			uint32_t addr = (U_BASE + rnd(U_ADDRS)) & (len ? ~0u << (32 - len) : 0);
-			int lo = (int)rnd(U_PORTS), hi = lo + (int)rnd((unsigned)(U_PORTS - lo));
-			int proto = rnd(5) == 0 ? BH_PROTO_ALL : rnd(2) ? BH_PROTO_TCP : BH_PROTO_UDP;
+		for (i = 0; i < nrules; i++) {
+			unsigned a, b, c, d;
 
-			rule = list_push(&g.snap.rules);
-			bh_snprintf(rule->id, sizeof(rule->id), "sgr-%017x", i);
-			bh_strlcpy(rule->group_id, "sg-00000000000000001", sizeof(rule->group_id));
-			bh_snprintf(rule->cidr_ipv4, sizeof(rule->cidr_ipv4), "%u.%u.%u.%u/%u", addr >> 24,
-				    (addr >> 16) & 255, (addr >> 8) & 255, addr & 255, len);
-			rule->proto = proto;
-			rule->from_port = proto == BH_PROTO_ALL ? -1 : lo;
-			rule->to_port = proto == BH_PROTO_ALL ? -1 : hi;
-			if (proto == BH_PROTO_ALL) {
-				paint(want, addr, len, 6, 0, U_PORTS - 1, false);
-				paint(want, addr, len, 17, 0, U_PORTS - 1, false);
-			} else {
-				paint(want, addr, len, proto, lo, hi, false);
-			}
+			random_rule(&rules[i], i);
+			*list_push(&g.snap.rules) = rules[i];
+			assert_int_equal(sscanf(rules[i].cidr_ipv4, "%u.%u.%u.%u/%u", &a, &b, &c, &d, &lens[i]), 5);
+			nets[i] = a << 24 | b << 16 | c << 8 | d;
 		}
 		assert_int_equal(policy_compile_vpc(&g.snap, g.vpc, &v), 0);
-		p = find_set(&v.filter, "g_00000000000000001_in_p");
-		x = find_set(&v.filter, "g_00000000000000001_in_x");
-		assert_non_null(p);
-		assert_non_null(x);
-		/* _x elements are disjoint among themselves; paint them on a
-		 * scratch grid, then the _p elements that _x does not cover. */
-		for (k = 0; k < x->elements.count; k++) {
-			struct elem el;
+		assert_non_null(find_set(&v.filter, "g_00000000000000001_in"));
+		assert_non_null(find_set(&v.filter, "g_00000000000000001_in_a"));
+		read_set(find_set(&v.filter, "g_00000000000000001_in"), 4, &main_el, &main_n);
+		read_set(find_set(&v.filter, "g_00000000000000001_in_a"), 2, &fb_el, &fb_n);
+		for (x = U_BASE; x < U_BASE + U_ADDRS; x++) {
+			for (k = 0; k < nprobes; k++) {
+				const struct probe *p = &probes[k];
+				bool want = false, any = false, fallback = p->proto != 1 && p->proto != 6 && p->proto != 17;
+				size_t hits = 0, fb_hits = 0;
 
-			assert_true(parse_elem(x->elements.items[k], 1, &el));
-			paint(got, el.addr, el.len, 6, 0, U_PORTS - 1, true);
-			paint(got, el.addr, el.len, 17, 0, U_PORTS - 1, true);
-		}
-		{
-			unsigned char *pgrid = calloc(grid_size, 1);
+				for (i = 0; i < nrules && !want; i++)
+					want = rule_allows(&rules[i], nets[i], lens[i], x, p);
+				/* every packet of the protocol, whatever its ports or type */
+				for (i = 0; i < nrules && !any; i++) {
+					any = in_prefix(x, nets[i], lens[i]) &&
+					      (rules[i].proto == BH_PROTO_ALL ||
+					       (rules[i].proto == p->proto && rules[i].from_port < 0 &&
+						(p->proto != 6 && p->proto != 17)));
+				}
+				for (j = 0; j < main_n; j++) {
+					const struct elem *el = &main_el[j];
 
-			assert_non_null(pgrid);
-			for (k = 0; k < p->elements.count; k++) {
-				struct elem el;
-
-				if (!parse_elem(p->elements.items[k], 3, &el))
-					fail_msg("cannot read element '%s'", p->elements.items[k]);
-				paint(pgrid, el.addr, el.len, el.proto, el.lo, el.hi, true);
+					hits += in_prefix(x, el->addr, el->len) && in_span(&el->f[0], (unsigned)p->proto) &&
+						in_span(&el->f[1], p->dport) && in_span(&el->f[2], p->sport);
+				}
+				for (j = 0; j < fb_n; j++)
+					fb_hits += in_prefix(x, fb_el[j].addr, fb_el[j].len) &&
+						   in_span(&fb_el[j].f[0], (unsigned)p->proto);
+				if (hits != (want ? 1u : 0u) || fb_hits > 1 || (fallback && fb_hits != any) ||
+				    (fb_hits && !want))
+					fail_msg("iteration %d: address %08x protocol %d dport %u sport %u: "
+						 "main set %zu elements (want %d), fallback %zu (want %d)",
+						 iter, x, p->proto, p->dport, p->sport, hits, want, fb_hits, any);
 			}
-			for (k = 0; k < grid_size; k++)
-				got[k] = got[k] || pgrid[k];
-			free(pgrid);
 		}
-		if (memcmp(want, got, grid_size) != 0)
-			fail_msg("iteration %d: the sets do not allow exactly what the rules allow", iter);
+		free(main_el);
+		free(fb_el);
 		vpc_nft_release(&v);
 		snapshot_text_release(&g);
 	}
-	free(want);
-	free(got);
+}
+
+/* Chains and set declarations of two plans are the same: what a rule
+ * change may differ in is set elements only. */
+static void assert_same_but_elements(const struct nft_table *a, const struct nft_table *b, const char *what)
+{
+	size_t i, k;
+
+	if (a->chain_count != b->chain_count || a->set_count != b->set_count)
+		fail_msg("%s: %zu/%zu chains, %zu/%zu sets", what, a->chain_count, b->chain_count, a->set_count,
+			 b->set_count);
+	for (i = 0; i < a->set_count; i++) {
+		if (strcmp(a->sets[i].name, b->sets[i].name) != 0 || strcmp(a->sets[i].type, b->sets[i].type) != 0)
+			fail_msg("%s: set %s became %s", what, a->sets[i].name, b->sets[i].name);
+	}
+	for (i = 0; i < a->chain_count; i++) {
+		const struct nft_chain *x = &a->chains[i], *y = &b->chains[i];
+
+		if (strcmp(x->name, y->name) != 0 || x->rules.count != y->rules.count)
+			fail_msg("%s: chain %s changed", what, x->name);
+		for (k = 0; k < x->rules.count; k++) {
+			if (strcmp(x->rules.items[k], y->rules.items[k]) != 0)
+				fail_msg("%s: chain %s: '%s' became '%s'", what, x->name, x->rules.items[k],
+					 y->rules.items[k]);
+		}
+	}
+}
+
+/* Authorizing or revoking a rule of any kind (ICMP type and code ones
+ * too) changes set elements only, never a chain or a set declaration:
+ * the agent's transaction for it is elements, and applies fast. */
+static void test_rule_changes_touch_only_elements(void **state)
+{
+	static const char *const cases[] = { "icmp", "protocols", "three_tier" };
+	static const char *const kinds[] = {
+		"in icmp 3 4 192.0.2.0/24", "in icmp 8 -1 %s", "in icmp -1 -1 0.0.0.0/0", "out icmp 0 0 10.0.0.0/8",
+		"out icmp 11 -1 %s", "in -1 -1 -1 10.0.0.0/8", "in -1 -1 -1 %s", "out -1 -1 -1 0.0.0.0/0",
+		"in 47 -1 -1 1.2.3.4/32", "in 255 -1 -1 %s", "in tcp 1 65535 %s", "in udp 53 53 10.1.2.0/24",
+		"in icmpv6 128 -1 10.0.0.0/8", "in icmpv6 -1 -1 10.0.0.0/8", "in udp 53 53 2001:db8::/32",
+	};
+	size_t c, k;
+
+	(void)state;
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		char path[512], err[256];
+		struct snapshot_text g;
+		struct vpc_nft before;
+
+		bh_snprintf(path, sizeof(path), "%s/%s.in", golden_dir(), cases[c]);
+		assert_int_equal(snapshot_text_load(path, &g, err, sizeof(err)), 0);
+		assert_int_equal(policy_compile_vpc(&g.snap, g.vpc, &before), 0);
+		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+			const char *group = g.snap.groups.items[0].id;
+			const char *peer = g.snap.groups.items[g.snap.groups.count > 1 ? 1 : 0].id;
+			char line[256], what[300], spec[128];
+			struct vpc_nft after;
+
+			bh_snprintf(spec, sizeof(spec), kinds[k], peer);
+			bh_snprintf(line, sizeof(line), "rule %s %s id=sgr-fff%014zx\n", group, spec, k);
+			bh_snprintf(what, sizeof(what), "%s + %s", cases[c], line);
+			assert_int_equal(snapshot_text_parse(&g, line, "added", err, sizeof(err)), 0);
+			snapshot_text_link(&g);
+			assert_int_equal(policy_compile_vpc(&g.snap, g.vpc, &after), 0);
+			assert_same_but_elements(&before.filter, &after.filter, what);
+			vpc_nft_release(&after);
+			/* and revoked again */
+			g.snap.rules.count--;
+			assert_int_equal(policy_compile_vpc(&g.snap, g.vpc, &after), 0);
+			assert_same_but_elements(&before.filter, &after.filter, what);
+			vpc_nft_release(&after);
+		}
+		vpc_nft_release(&before);
+		snapshot_text_release(&g);
+	}
 }
 
 /* Many vNICs and groups: every array of the plan grows several times while
@@ -646,6 +828,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden_corpus),
 		cmocka_unit_test(test_random_rules_give_disjoint_exact_sets),
+		cmocka_unit_test(test_rule_changes_touch_only_elements),
 		cmocka_unit_test(test_many_vnics),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_bad_vpc_id),
