@@ -413,16 +413,16 @@ def write_report(summaries, setups, profile, changes):
                        "kernel's netlink notifications for the transaction (nftlink.py monitor). The floor "
                        "changes one element per transaction.")
     rep.absolutes("where the agent's time goes: medians of its own log lines per change, ms",
-                  ["size", "changes applied early", "load snapshot", "compile every VPC", "diff of the plans",
+                  ["size", "changes applied early", "load snapshot", "compile changed VPCs", "diff of the plans",
                    "diff + nft transaction", "early path total", "probe latency p50",
                    "nft commands in the early transaction"],
                   [[s["label"], f"{s['early_n']} of {s['n']}", s["early_load"], s["early_compile"], s["early_diff"],
                     s["early_nft"], s["early_total"], s["p50"], s["early_commands"]] for s in summaries],
                   note="From the agent's `event=filters_early load_ms compile_ms ms` and `event=nft_applied early=1 "
                        "commands diff_ms ms` lines. They overlap the probe's view: the verdict changes at the "
-                       "kernel's commit, before the nft child has exited and the agent has timed it, and the "
-                       "total includes the VPCs compiled after the measured one; the snapshot load and the "
-                       "compiles before it (about half the other VPCs' share) come first.")
+                       "kernel's commit, before libnftables has returned and the agent has timed it, and the "
+                       "total includes what follows the commit (freeing the old plan); the early path "
+                       "compiles only the VPCs whose rows in the snapshot changed.")
     rep.absolutes("setup through the API (seconds)", ["size", "API calls", "API s", "agent converged s"],
                   [[lab, t.get("api_calls"), t.get("api_s"), t.get("converge_s")] for lab, t in setups])
     labels = [s["label"].replace(" rules", "r").replace(" vNICs,", "v") for s in summaries]

@@ -1,15 +1,21 @@
 /* nft_apply.c - a VPC namespace's nftables tables as one libnftables
- * transaction in a child inside the namespace; the plan applied (for small
- * diffs) and a record of each re-declaration (so a restart can skip one). */
+ * transaction inside the namespace; the plan applied (for small diffs) and
+ * a record of the tables as declared (so a restart can skip declaring). */
 #include "agent/nft_apply.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,11 +47,18 @@ void nft_cache_release(struct nft_cache *c)
 {
 	size_t i;
 
-	for (i = 0; i < c->count; i++)
+	for (i = 0; i < c->count; i++) {
 		vpc_nft_release(&c->items[i].plan);
+		buf_release(&c->items[i].inputs);
+	}
 	free(c->items);
 	c->items = NULL;
 	c->count = c->cap = 0;
+}
+
+const struct nft_applied *nft_cache_get(const struct nft_cache *c, const char *netns)
+{
+	return cache_find(c, netns);
 }
 
 bool nft_cache_has(const struct nft_cache *c, const char *netns)
@@ -74,12 +87,35 @@ void nft_cache_forget(struct nft_cache *c, const char *netns)
 	if (!e)
 		return;
 	vpc_nft_release(&e->plan);
+	buf_release(&e->inputs);
 	*e = c->items[c->count - 1];
 	c->count--;
 }
 
-/* Keep want as netns's applied plan; want is left empty. */
-static int cache_put(struct nft_cache *c, const char *netns, struct vpc_nft *want)
+bool nft_cache_inputs_match(const struct nft_cache *c, const char *netns, const struct buf *inputs)
+{
+	const struct nft_applied *e = cache_find(c, netns);
+
+	return e && e->inputs_known && !inputs->overflow && e->inputs.len == inputs->len &&
+	       (inputs->len == 0 || memcmp(e->inputs.data, inputs->data, inputs->len) == 0);
+}
+
+void nft_cache_note_inputs(struct nft_cache *c, const char *netns, struct buf *inputs)
+{
+	struct nft_applied *e = cache_find(c, netns);
+
+	if (!e || inputs->overflow)
+		return;
+	buf_release(&e->inputs);
+	e->inputs = *inputs;
+	e->inputs_known = true;
+	buf_init(inputs, inputs->limit);
+}
+
+/* Keep want as netns's applied plan; want is left empty. same: want
+ * differs from the plan cached there in nothing a transaction would
+ * change, so what that plan was compiled from still holds. */
+static int cache_put(struct nft_cache *c, const char *netns, struct vpc_nft *want, bool same)
 {
 	struct nft_applied *e = cache_find(c, netns);
 
@@ -94,13 +130,69 @@ static int cache_put(struct nft_cache *c, const char *netns, struct vpc_nft *wan
 			c->cap = ncap;
 		}
 		e = &c->items[c->count++];
+		memset(e, 0, sizeof(*e));
 		bh_strlcpy(e->netns, netns, sizeof(e->netns));
 	} else {
 		vpc_nft_release(&e->plan);
 	}
+	if (!same) {
+		buf_release(&e->inputs);
+		e->inputs_known = false;
+	}
 	e->plan = *want;  /* the tables' arrays move with the struct */
 	vpc_nft_init(want);
 	return 0;
+}
+
+/* --- the namespace's nftables generation --- */
+
+static int genid_attr(const struct nlattr *a, void *data)
+{
+	uint32_t *ret = data;
+
+	if (mnl_attr_get_type(a) == NFTA_GEN_ID && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+		*ret = ntohl(mnl_attr_get_u32(a));
+	return MNL_CB_OK;
+}
+
+static int genid_msg(const struct nlmsghdr *nlh, void *data)
+{
+	return mnl_attr_parse(nlh, sizeof(struct nfgenmsg), genid_attr, data);
+}
+
+/* The generation of the caller's namespace's nftables: every committed
+ * transaction, anyone's, moves it on by one. 0 or -errno. */
+static int nft_genid(uint32_t *ret)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+	uint32_t gen = 0;
+	ssize_t n;
+	int r = -EIO;
+
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto out;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = 1;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_UNSPEC;
+	nfg->version = NFNETLINK_V0;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		goto out;
+	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (n <= 0 || mnl_cb_run(buf, (size_t)n, 1, mnl_socket_get_portid(nl), genid_msg, &gen) < 0 || gen == 0)
+		goto out;
+	*ret = gen;
+	r = 0;
+out:
+	mnl_socket_close(nl);
+	return r;
 }
 
 /* --- the child, inside the namespace --- */
@@ -109,6 +201,9 @@ struct nft_job {
 	const char *text;            /* the transaction; NULL: list the tables, then sync against them */
 	const struct vpc_nft *want;
 	const char *netns;
+	bool record_only;            /* no transaction: write the record of want as the tables are */
+	uint32_t genid;              /* record_only: the generation want is known to be in place at */
+	uint32_t *ret_genid;         /* text NULL: where the child leaves the generation it listed (shared) */
 };
 
 /* What a re-declaration left in a namespace, kept in NFT_RECORD_DIR so it
@@ -301,13 +396,32 @@ static int nft_child(void *arg, int out_fd)
 		return NFT_CHILD_FAILED;
 	}
 	run = job->text;
+	if (job->record_only) {
+		struct nft_record now;
+		uint32_t before = 0, after = 0;
+
+		/* the listing is of want only if no one else committed since */
+		record_forget(job->netns);
+		if (nft_genid(&before) < 0 || before != job->genid || plan_sum(job->want, now.plan) < 0 ||
+		    listing_sum(ctx, job->want, now.listing) < 0 || nft_genid(&after) < 0 || after != before) {
+			write_all(out_fd, "the tables moved on, or could not be listed");
+			return NFT_CHILD_FAILED;
+		}
+		record_write(job->netns, &now);
+		return NFT_CHILD_OK;
+	}
 	if (!run) {
 		struct nft_record had, now;
 		bool planned = plan_sum(job->want, now.plan) == 0;
+		uint32_t before = 0, after = 0;
 
+		(void)nft_genid(&before);
 		if (planned && record_read(job->netns, &had) && strcmp(had.plan, now.plan) == 0 &&
-		    listing_sum(ctx, job->want, now.listing) == 0 && strcmp(had.listing, now.listing) == 0)
+		    listing_sum(ctx, job->want, now.listing) == 0 && strcmp(had.listing, now.listing) == 0) {
+			if (nft_genid(&after) == 0 && after == before && job->ret_genid)
+				*job->ret_genid = after;
 			return NFT_CHILD_UNCHANGED;
+		}
 		record_forget(job->netns);
 		if (sync_from_listing(ctx, job->want, &text) < 0) {
 			write_all(out_fd, "cannot list or diff the tables in place");
@@ -317,8 +431,14 @@ static int nft_child(void *arg, int out_fd)
 			write_all(out_fd, nft_ctx_get_error_buffer(ctx));
 			return NFT_CHILD_REFUSED;
 		}
-		if (planned && listing_sum(ctx, job->want, now.listing) == 0)
+		(void)nft_genid(&before);
+		if (planned && listing_sum(ctx, job->want, now.listing) == 0) {
 			record_write(job->netns, &now);
+			/* the listing is of this plan's tables as long as no one
+			 * else committed between the transaction and it */
+			if (nft_genid(&after) == 0 && after == before && job->ret_genid)
+				*job->ret_genid = after;
+		}
 		return NFT_CHILD_OK;
 	}
 	if (!*run)
@@ -346,6 +466,43 @@ static int run_job(const char *netns, const struct nft_job *job, struct buf *err
 	if (!err->len)
 		buf_printf(err, "nft child exited with status %d", r);
 	return -EIO;
+}
+
+/* A transaction against the plan applied, in this process: a fork copies
+ * the agent's page tables and the child's first writes fault, a cost a
+ * change of a few set elements should not pay. The calling thread enters
+ * the namespace for the context's whole life (its netlink socket is
+ * bound to the namespace it is opened in, and a name lookup would open
+ * another). libnftables exits the process when it cannot open a socket or
+ * allocate: the supervisor then starts a new agent, which re-reads the
+ * kernel. Listings and re-declarations stay in children: they allocate
+ * by the table, and are off the path of a change. */
+static int run_inline(const char *netns, const char *text, uint32_t ret_genid[2], struct buf *err)
+{
+	struct nft_ctx *ctx;
+	int orig, r;
+
+	ret_genid[0] = ret_genid[1] = 0;
+	r = netns_enter(netns, &orig);
+	if (r < 0) {
+		buf_printf(err, "cannot enter %s: %s", netns, strerror(-r));
+		return r;
+	}
+	(void)nft_genid(&ret_genid[0]);
+	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!ctx || nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0) {
+		buf_puts(err, "cannot make an nftables context");
+		r = -ENOMEM;
+	} else if (nft_run_cmd_from_buffer(ctx, text) != 0) {
+		buf_puts(err, nft_ctx_get_error_buffer(ctx));
+		r = -EIO;
+	}
+	if (ctx)
+		nft_ctx_free(ctx);
+	if (r == 0)
+		(void)nft_genid(&ret_genid[1]);
+	netns_leave(orig);
+	return r;
 }
 
 /* --- the parent's side --- */
@@ -397,42 +554,97 @@ static int sync_all(const struct vpc_nft *want, const struct vpc_nft *have, stru
 	return r;
 }
 
+/* Run diff (against the cached plan; NULL: none, or it is not to be
+ * trusted) and keep want; from a listing when there is no diff or it fails. */
+static int apply_diff(struct nft_cache *c, const char *netns, struct vpc_nft *want, const char *diff,
+		      bool *ret_changed, struct buf *err)
+{
+	struct nft_applied *have = cache_find(c, netns);
+	struct nft_job job = { .want = want, .netns = netns };
+	uint32_t *shared;
+	int r;
+
+	*ret_changed = false;
+	if (have && diff) {
+		uint32_t genid[2], had = have->genid;
+
+		r = run_inline(netns, diff, genid, err);
+		if (r == 0) {
+			*ret_changed = true;
+			r = cache_put(c, netns, want, false);
+			have = cache_find(c, netns);
+			/* ours the only commit since the generation the plan was
+			 * known at: the record can be brought up to date */
+			if (have) {
+				have->genid = had && genid[0] == had && genid[1] == had + 1 ? genid[1] : 0;
+				have->record_stale = true;
+			}
+			return r;
+		}
+		/* the kernel is not what we remember: start over from what it holds */
+		buf_puts(err, "\n(retrying against a listing of the namespace)\n");
+	}
+	nft_cache_forget(c, netns);
+	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared != MAP_FAILED) {
+		*shared = 0;
+		job.ret_genid = shared;
+	}
+	r = run_job(netns, &job, err);
+	if (r >= 0) {
+		*ret_changed = r == 0;
+		r = cache_put(c, netns, want, false);
+		have = cache_find(c, netns);
+		if (have)
+			have->genid = job.ret_genid ? *job.ret_genid : 0;
+	}
+	if (shared != MAP_FAILED)
+		munmap(shared, sizeof(*shared));
+	return r;
+}
+
 int nft_apply(struct nft_cache *c, const char *netns, struct vpc_nft *want, bool *ret_changed, struct buf *err)
 {
 	struct nft_applied *have = cache_find(c, netns);
 	struct buf text = BUF_INIT(NFT_TEXT_MAX);
-	struct nft_job job = { .want = want, .netns = netns };
 	int r;
 
 	*ret_changed = false;
-	if (have) {
-		r = sync_all(want, &have->plan, &text);
-		if (r < 0)
-			goto out;
-		if (text.len == 0) {
-			r = cache_put(c, netns, want);
-			goto out;
-		}
-		job.text = buf_str(&text);
-		r = run_job(netns, &job, err);
-		if (r == 0) {
-			*ret_changed = true;
-			r = cache_put(c, netns, want);
-			goto out;
-		}
-		/* the kernel is not what we remember: start over from what it holds */
-		nft_cache_forget(c, netns);
-		buf_puts(err, "\n(retrying against a listing of the namespace)\n");
-	}
-	job.text = NULL;
-	r = run_job(netns, &job, err);
-	if (r >= 0) {
-		*ret_changed = r == 0;
-		r = cache_put(c, netns, want);
-	}
-out:
+	if (!have)
+		return apply_diff(c, netns, want, NULL, ret_changed, err);
+	r = sync_all(want, &have->plan, &text);
+	if (r == 0 && text.len == 0)
+		r = cache_put(c, netns, want, true);
+	else if (r == 0)
+		r = apply_diff(c, netns, want, buf_str(&text), ret_changed, err);
 	buf_release(&text);
 	return r;
+}
+
+int nft_apply_diff(struct nft_cache *c, const char *netns, struct vpc_nft *want, const char *diff,
+		   bool *ret_changed, struct buf *err)
+{
+	if (!*diff) {
+		*ret_changed = false;
+		return cache_find(c, netns) ? cache_put(c, netns, want, true) : -ENOENT;
+	}
+	return apply_diff(c, netns, want, diff, ret_changed, err);
+}
+
+int nft_record_refresh(struct nft_cache *c, const char *netns, struct buf *err)
+{
+	struct nft_applied *e = cache_find(c, netns);
+	struct nft_job job = { .netns = netns, .record_only = true };
+	int r;
+
+	if (!e || !e->record_stale)
+		return 0;
+	job.want = &e->plan;
+	job.genid = e->genid;
+	r = e->genid ? run_job(netns, &job, err) : -ESTALE;
+	/* a failure leaves no record of this plan: the next start re-declares */
+	e->record_stale = false;
+	return r < 0 ? r : 0;
 }
 
 void nft_records_clear(void)

@@ -13,6 +13,7 @@
 #include "agent/links.h"
 #include "agent/netns.h"
 #include "agent/plan.h"
+#include "agent/vpc_inputs.h"
 #include "lib/log.h"
 #include "policy/compile.h"
 #include "store/store.h"
@@ -37,6 +38,7 @@ struct pass {
 	struct dp_plan plan;
 	struct strlist existing;  /* bh- namespaces at the start */
 	struct ns_pass *ns;
+	struct vpc_inputs inputs; /* what each VPC's plan is compiled from; none when count is 0 */
 	struct strlist dirty;     /* instances with something not in place at the start */
 	bool changed;
 	bool failed;
@@ -96,6 +98,7 @@ static void pass_release(struct pass *p)
 		strlist_release(&p->ns[i].nat_before);
 	}
 	free(p->ns);
+	vpc_inputs_release(&p->inputs);
 	dp_plan_release(&p->plan);
 	snapshot_release(&p->snap);
 	strlist_release(&p->existing);
@@ -290,8 +293,12 @@ static void apply_nft(struct pass *p)
 	bool changed;
 	int r;
 
+	/* without them the next early path compiles every VPC once */
+	if (vpc_inputs_build(&p->snap, &p->inputs) < 0)
+		log_event(LOG_LEVEL_WARN, "event=vpc_inputs_error error=\"%s\"", strerror(ENOMEM));
 	for (i = 0; i < p->plan.ns.count; i++) {
 		struct ns_pass *np = &p->ns[i];
+		struct buf *inputs;
 
 		if (np->want->kind != NS_VPC || !np->compiled || !np->readable)
 			continue;
@@ -306,6 +313,10 @@ static void apply_nft(struct pass *p)
 			p->failed = true;
 			continue;
 		}
+		/* so the early path of the next revision compiles only what changed */
+		inputs = vpc_inputs_find(&p->inputs, &p->snap, np->want->vpc_id);
+		if (inputs)
+			nft_cache_note_inputs(&p->a->nft, np->want->name, inputs);
 		if (err.len)
 			log_event(LOG_LEVEL_WARN, "event=nft_drift netns=%s first_error=\"%s\"", np->want->name, text);
 		/* a re-declaration for drift runs whether or not anything drifted */
@@ -315,6 +326,18 @@ static void apply_nft(struct pass *p)
 		} else if (changed) {
 			log_event(LOG_LEVEL_DEBUG, "event=nft_redeclared netns=%s", np->want->name);
 		}
+	}
+	/* after every transaction of the pass, so none waits on a listing */
+	for (i = 0; i < p->plan.ns.count; i++) {
+		struct ns_pass *np = &p->ns[i];
+
+		if (!np->nft_ok)
+			continue;
+		buf_reset(&err);
+		r = nft_record_refresh(&p->a->nft, np->want->name, &err);
+		agent_log_text(buf_str(&err), text, sizeof(text));
+		if (r < 0)
+			log_event(LOG_LEVEL_DEBUG, "event=nft_record_stale netns=%s error=\"%s\"", np->want->name, text);
 	}
 	buf_release(&err);
 }

@@ -3,6 +3,8 @@
 #include "store/sqlite_internal.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define SG_COLUMNS "id, vpc_id, name, description, is_default"
 #define RULE_COLUMNS \
@@ -191,8 +193,30 @@ int sqlite_sg_rule_delete(struct store_tx *tx, const char *id)
 				id);
 }
 
+static int cmp_rule_id(const void *a, const void *b)
+{
+	return strcmp(((const struct sg_rule *)a)->id, ((const struct sg_rule *)b)->id);
+}
+
+/* Sorted here rather than by SQLite, whose sorter copies every column of
+ * every row: at 10,000 rules that was half of the agent's snapshot load. */
 int sqlite_sg_rule_load_all(struct sqlite_store *ss, struct sg_rule_list *ret)
 {
-	return SQLITE_DB_LIST(ss, "SELECT " RULE_COLUMNS " FROM sg_rules ORDER BY id, account_id",
-			      rule_read, ret);
+	size_t i;
+	int r;
+
+	r = SQLITE_DB_LIST(ss, "SELECT " RULE_COLUMNS " FROM sg_rules", rule_read, ret);
+	if (r < 0)
+		return r;
+	if (ret->count > 1)  /* no rows: items is NULL, which qsort must not get */
+		qsort(ret->items, ret->count, sizeof(*ret->items), cmp_rule_id);
+	for (i = 1; i < ret->count; i++) {
+		if (strcmp(ret->items[i - 1].id, ret->items[i].id) == 0) {
+			/* one id in two accounts: their order is the account's */
+			list_release(ret);
+			return SQLITE_DB_LIST(ss, "SELECT " RULE_COLUMNS " FROM sg_rules ORDER BY id, account_id",
+					      rule_read, ret);
+		}
+	}
+	return 0;
 }

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from dplib import E2E_DIR, PY, nft_ruleset
+from dplib import E2E_DIR, PY, nft_ruleset, sh
 
 SECONDS = 7
 
@@ -104,3 +104,34 @@ def test_agent_sigkill_and_restart(dp):
         diff = "\n".join(difflib.unified_diff(before.splitlines(), after.splitlines(), "before", "after",
                                               lineterm=""))
         pytest.fail(f"the ruleset after the restarts differs from before:\n{diff}")
+
+
+def rule_handles(netns):
+    """The filter table with its objects' handles: a re-declaration (which
+    flushes and refills each chain) gives every rule a new one."""
+    return sh(["ip", "netns", "exec", netns, "nft", "-a", "list", "table", "inet", "bulkhead"]).stdout
+
+
+def test_restart_right_after_a_change_declares_nothing(dp):
+    """A change applied as a small transaction brings the agent's record of
+    the tables up to date, so an agent killed right after it finds them as
+    it left them and adopts them as they are."""
+    env = dp.env
+    t = dp.tenant("rerecord")
+    vpc, [sub] = dp.vpc(t)
+    g = dp.group(t, vpc, "server")
+    [srv] = dp.launch(t, sub, [g], name="srv")
+    dp.wait_applied()
+    t.ec2.authorize_security_group_ingress(GroupId=g, IpPermissions=[
+        tcp(7100, IpRanges=[{"CidrIp": "192.0.2.0/24"}])])
+    dp.wait_applied()
+    before = rule_handles(srv.router_netns)
+    assert "192.0.2.0/24" in nft_ruleset(srv.router_netns)
+    first = kill_agent(env)
+    # a revision that leaves the tables alone (a group no vNIC is in), so
+    # that the applied revision is the new agent's
+    dp.group(t, vpc, "unused")
+    env.wait_new_agent(first)
+    env.wait_applied(timeout=15)
+    after = rule_handles(srv.router_netns)
+    assert after == before, "the restarted agent declared the tables again"

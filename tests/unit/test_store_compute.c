@@ -955,6 +955,39 @@ static void test_compute_tenancy(void **state)
 
 /* --- the snapshot --- */
 
+/* The snapshot's rules come in id order, whatever order they were made
+ * in (the agent sorts them itself: SQLite's sorter costs more), and a
+ * store with none loads too (no rows, no list to sort). */
+static void test_snapshot_rules_in_id_order(void **state)
+{
+	static const char *const ids[] = { "sgr-0000000000000000c", "sgr-0000000000000000a",
+					   "sgr-0000000000000000d", "sgr-0000000000000000b" };
+	struct fixture *f = *state;
+	struct snapshot snap;
+	struct store_tx *tx;
+	size_t i;
+
+	assert_int_equal(store_snapshot_load(f->s, &snap), 0);
+	assert_int_equal(snap.rules.count, 0);
+	snapshot_release(&snap);
+	populate_network_a(f->s);
+	assert_int_equal(store_begin(f->s, ACCT_A, &tx), 0);
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		struct sg_rule rule = { .proto = 6, .from_port = 22 + (int)i, .to_port = 22 + (int)i };
+
+		SET(rule.id, ids[i]);
+		SET(rule.group_id, SG_A);
+		SET(rule.cidr_ipv4, "0.0.0.0/0");
+		assert_int_equal(store_sg_rule_insert(tx, &rule), 0);
+	}
+	assert_int_equal(store_commit(tx), 0);
+	assert_int_equal(store_snapshot_load(f->s, &snap), 0);
+	assert_true(snap.rules.count >= 4);
+	for (i = 1; i < snap.rules.count; i++)
+		assert_true(strcmp(snap.rules.items[i - 1].id, snap.rules.items[i].id) < 0);
+	snapshot_release(&snap);
+}
+
 static void test_snapshot_load(void **state)
 {
 	struct fixture *f = *state;
@@ -1318,6 +1351,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shared_prepare_guard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compute_tenancy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_rules_in_id_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_at_scale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_agent_instance_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_agent_status, setup, teardown),
