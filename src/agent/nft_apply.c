@@ -47,10 +47,8 @@ void nft_cache_release(struct nft_cache *c)
 {
 	size_t i;
 
-	for (i = 0; i < c->count; i++) {
+	for (i = 0; i < c->count; i++)
 		vpc_nft_release(&c->items[i].plan);
-		buf_release(&c->items[i].inputs);
-	}
 	free(c->items);
 	c->items = NULL;
 	c->count = c->cap = 0;
@@ -87,29 +85,25 @@ void nft_cache_forget(struct nft_cache *c, const char *netns)
 	if (!e)
 		return;
 	vpc_nft_release(&e->plan);
-	buf_release(&e->inputs);
 	*e = c->items[c->count - 1];
 	c->count--;
 }
 
-bool nft_cache_inputs_match(const struct nft_cache *c, const char *netns, const struct buf *inputs)
+bool nft_cache_inputs_match(const struct nft_cache *c, const char *netns, const struct vpc_digest *inputs)
 {
 	const struct nft_applied *e = cache_find(c, netns);
 
-	return e && e->inputs_known && !inputs->overflow && e->inputs.len == inputs->len &&
-	       (inputs->len == 0 || memcmp(e->inputs.data, inputs->data, inputs->len) == 0);
+	return e && e->inputs_known && vpc_digest_equal(&e->inputs, inputs);
 }
 
-void nft_cache_note_inputs(struct nft_cache *c, const char *netns, struct buf *inputs)
+void nft_cache_note_inputs(struct nft_cache *c, const char *netns, const struct vpc_digest *inputs)
 {
 	struct nft_applied *e = cache_find(c, netns);
 
-	if (!e || inputs->overflow)
+	if (!e)
 		return;
-	buf_release(&e->inputs);
 	e->inputs = *inputs;
 	e->inputs_known = true;
-	buf_init(inputs, inputs->limit);
 }
 
 /* Keep want as netns's applied plan; want is left empty. same: want
@@ -135,10 +129,8 @@ static int cache_put(struct nft_cache *c, const char *netns, struct vpc_nft *wan
 	} else {
 		vpc_nft_release(&e->plan);
 	}
-	if (!same) {
-		buf_release(&e->inputs);
+	if (!same)
 		e->inputs_known = false;
-	}
 	e->plan = *want;  /* the tables' arrays move with the struct */
 	vpc_nft_init(want);
 	return 0;

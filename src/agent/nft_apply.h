@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "agent/vpc_inputs.h"
 #include "lib/buf.h"
 #include "policy/compile.h"
 
@@ -21,7 +22,7 @@
 struct nft_applied {
 	char netns[64];
 	struct vpc_nft plan;
-	struct buf inputs;
+	struct vpc_digest inputs;
 	bool inputs_known;
 	bool record_stale;  /* a transaction ran since its record in NFT_RECORD_DIR was written */
 	uint32_t genid;     /* the nftables generation at which plan is known in place; 0: unknown */
@@ -40,10 +41,10 @@ bool nft_cache_has_device(const struct nft_cache *c, const char *netns, const ch
 /* Forget what was applied in netns: the next apply lists it first. */
 void nft_cache_forget(struct nft_cache *c, const char *netns);
 /* Is netns's applied plan known to be what inputs compile to? */
-bool nft_cache_inputs_match(const struct nft_cache *c, const char *netns, const struct buf *inputs);
+bool nft_cache_inputs_match(const struct nft_cache *c, const char *netns, const struct vpc_digest *inputs);
 /* Note that netns's applied plan is what inputs compile to (no plan
- * cached there: nothing noted). Takes inputs over; it is left empty. */
-void nft_cache_note_inputs(struct nft_cache *c, const char *netns, struct buf *inputs);
+ * cached there: nothing noted). */
+void nft_cache_note_inputs(struct nft_cache *c, const char *netns, const struct vpc_digest *inputs);
 
 /* Make sure the filter table and its base chains (policy drop) exist in
  * netns, before any vNIC does: fail closed. Takes the chains' hooks from

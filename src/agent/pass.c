@@ -298,7 +298,7 @@ static void apply_nft(struct pass *p)
 		log_event(LOG_LEVEL_WARN, "event=vpc_inputs_error error=\"%s\"", strerror(ENOMEM));
 	for (i = 0; i < p->plan.ns.count; i++) {
 		struct ns_pass *np = &p->ns[i];
-		struct buf *inputs;
+		const struct vpc_digest *inputs;
 
 		if (np->want->kind != NS_VPC || !np->compiled || !np->readable)
 			continue;

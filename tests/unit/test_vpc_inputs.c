@@ -64,7 +64,7 @@ static void check_edit(struct fixture *f, const char *what, size_t row)
 	for (i = 0; i < now.count; i++) {
 		struct buf out;
 
-		if (!buf_equal(&now.items[i], &f->base.items[i])) {
+		if (!vpc_digest_equal(&now.items[i], &f->base.items[i])) {
 			f->differ++;
 			continue;
 		}
@@ -210,7 +210,7 @@ static void test_one_vpc_changes(void **state)
 	rule->to_port = rule->to_port == 443 ? 444 : 443;
 	assert_int_equal(vpc_inputs_build(&t.snap, &after), 0);
 	for (i = 0; i < before.count; i++) {
-		if (!buf_equal(&before.items[i], &after.items[i])) {
+		if (!vpc_digest_equal(&before.items[i], &after.items[i])) {
 			changed++;
 			changed_vpc = vpc_at(&t.snap, i);
 		}
