@@ -47,7 +47,17 @@ static void json_escape(struct buf *b, const char *s, size_t len)
 	buf_putc(b, '"');
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
+		size_t run = i;
 
+		/* what needs no escape goes in one append */
+		while (run < len && (unsigned char)s[run] >= 0x20 && s[run] != 0x7f && s[run] != '"' &&
+		       s[run] != '\\')
+			run++;
+		if (run > i) {
+			buf_append(b, s + i, run - i);
+			i = run - 1;
+			continue;
+		}
 		if (c == '"' || c == '\\')
 			buf_printf(b, "\\%c", c);
 		else if (c < 0x20 || c == 0x7f)
@@ -60,7 +70,9 @@ static void json_escape(struct buf *b, const char *s, size_t len)
 
 static void json_field(struct buf *b, const char *key, const char *s)
 {
-	buf_printf(b, "\"%s\":", key);
+	buf_putc(b, '"');
+	buf_puts(b, key);
+	buf_puts(b, "\":");
 	json_escape(b, s ? s : "", s ? strlen(s) : 0);
 	buf_putc(b, ',');
 }

@@ -471,7 +471,7 @@ out:
 
 static int authorize(struct request *r, bool egress)
 {
-	struct sg_rule_list added = { 0 }, existing = { 0 };
+	struct sg_rule_list added = { 0 };
 	struct tag_list tags = { 0 };
 	struct security_group g;
 	size_t i;
@@ -487,12 +487,7 @@ static int authorize(struct request *r, bool egress)
 		rc = diag_set(&r->diag, "MissingParameter", "The request must contain the parameter IpPermissions");
 		goto out;
 	}
-	rc = store_sg_rule_list(r->tx, g.id, &existing);
-	if (rc < 0) {
-		rc = request_store_error(r, rc);
-		goto out;
-	}
-	rc = sg_rules_check_new(r, &existing, &added, egress);
+	rc = sg_rules_check_new(r, g.id, &added, egress);
 	for (i = 0; rc == 0 && i < added.count; i++) {
 		rc = rule_insert(r, &added.items[i]);
 		if (rc == 0)
@@ -500,7 +495,9 @@ static int authorize(struct request *r, bool egress)
 	}
 	if (rc < 0)
 		goto out;
-	rc = store_tag_list(r->tx, NULL, &tags);
+	/* the new rules' own tags (each call appends), not the account's */
+	for (i = 0; rc == 0 && i < added.count; i++)
+		rc = store_tag_list(r->tx, added.items[i].id, &tags);
 	if (rc < 0) {
 		rc = request_store_error(r, rc);
 		goto out;
@@ -512,7 +509,6 @@ static int authorize(struct request *r, bool egress)
 	xml_close(r->out, "securityGroupRuleSet");
 out:
 	list_release(&added);
-	list_release(&existing);
 	list_release(&tags);
 	return rc;
 }
@@ -533,15 +529,37 @@ static int rule_id_not_found(struct request *r, const char *id)
 			id);
 }
 
-/* Mark in doomed[] the rules of the group that the request names, by id
- * or by permission. All must exist: a miss fails the whole call, where
- * EC2 would revoke the rest and list the misses. */
+/* Append to doomed, once each, the rules of the group that the request
+ * names, by id or by permission, looking each up in the store. All must
+ * exist: a miss fails the whole call, where EC2 would revoke the rest and
+ * list the misses. */
+static int doomed_add(struct sg_rule_list *doomed, const struct sg_rule *rule)
+{
+	struct sg_rule *slot;
+	size_t k;
+
+	for (k = 0; k < doomed->count; k++)
+		if (strcmp(doomed->items[k].id, rule->id) == 0)
+			return 0;
+	slot = list_push(doomed);
+	if (!slot)
+		return -ENOMEM;
+	*slot = *rule;
+	return 0;
+}
+
+static int rule_id_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct sg_rule *)a)->id, ((const struct sg_rule *)b)->id);
+}
+
 static int revoke_select(struct request *r, const struct security_group *g, bool egress,
-			 const struct sg_rule_list *existing, bool *doomed)
+			 struct sg_rule_list *doomed)
 {
 	const char *ids[BH_MAX_LIST_ITEMS];
-	struct sg_rule_list wanted = { 0 };
-	size_t nids = 0, i, k;
+	struct sg_rule_list wanted = { 0 }, same = { 0 };
+	struct sg_rule rule;
+	size_t nids = 0, i;
 	int rc;
 
 	rc = ids_parse(r, "SecurityGroupRuleId", "sgr", "InvalidSecurityGroupRuleId.Malformed", ids, BH_MAX_LIST_ITEMS,
@@ -562,25 +580,38 @@ static int revoke_select(struct request *r, const struct security_group *g, bool
 		goto out;
 	}
 	for (i = 0; i < nids + wanted.count; i++) {
-		bool found = false;
+		bool found;
 
-		for (k = 0; k < existing->count && !found; k++) {
-			if (i < nids)
-				found = strcmp(existing->items[k].id, ids[i]) == 0 && existing->items[k].egress == egress;
-			else
-				found = sg_rule_same(&existing->items[k], &wanted.items[i - nids]);
-			if (found)
-				doomed[k] = true;
-		}
-		if (i < nids)
+		if (i < nids) {
+			rc = store_sg_rule_get(r->tx, ids[i], &rule);
+			found = rc == 0 && strcmp(rule.group_id, g->id) == 0 && rule.egress == egress;
 			request_note_resource(r, ids[i]);
+		} else {
+			/* the first of the group's same rules, as in id order */
+			rc = store_sg_rule_find_same(r->tx, &wanted.items[i - nids], &same);
+			found = rc == 0 && same.count > 0;
+			if (found)
+				rule = same.items[0];
+			list_release(&same);
+		}
+		if (rc < 0 && rc != -ENOENT) {
+			rc = request_store_error(r, rc);
+			goto out;
+		}
 		if (!found) {
 			rc = i < nids ? rule_id_not_found(r, ids[i])
 				      : diag_set(&r->diag, "InvalidPermission.NotFound",
 						 "The specified rule does not exist in this security group.");
 			goto out;
 		}
+		rc = doomed_add(doomed, &rule);
+		if (rc < 0) {
+			rc = internal_error(r, "out of memory");
+			goto out;
+		}
 	}
+	/* answered in the group's order, as a listing of it would be */
+	qsort(doomed->items, doomed->count, sizeof(*doomed->items), rule_id_cmp);
 out:
 	list_release(&wanted);
 	return rc;
@@ -588,38 +619,26 @@ out:
 
 static int revoke(struct request *r, bool egress)
 {
-	struct sg_rule_list existing = { 0 };
+	struct sg_rule_list doomed = { 0 };
 	struct security_group g;
-	bool *doomed = NULL;
 	size_t k;
 	int rc;
 
 	rc = target_resolve(r, !egress, &g);
 	if (rc < 0)
 		return rc;
-	rc = store_sg_rule_list(r->tx, g.id, &existing);
-	if (rc < 0)
-		return request_store_error(r, rc);
-	doomed = calloc(existing.count + 1, sizeof(*doomed));
-	if (!doomed) {
-		rc = internal_error(r, "out of memory");
-		goto out;
-	}
-	rc = revoke_select(r, &g, egress, &existing, doomed);
-	for (k = 0; rc == 0 && k < existing.count; k++)
-		if (doomed[k])
-			rc = rule_remove(r, existing.items[k].id);
+	rc = revoke_select(r, &g, egress, &doomed);
+	for (k = 0; rc == 0 && k < doomed.count; k++)
+		rc = rule_remove(r, doomed.items[k].id);
 	if (rc < 0)
 		goto out;
 	xml_bool(r->out, "return", true);
 	xml_open(r->out, "revokedSecurityGroupRuleSet");
-	for (k = 0; k < existing.count; k++)
-		if (doomed[k])
-			sg_rule_revoked_xml(r, &existing.items[k]);
+	for (k = 0; k < doomed.count; k++)
+		sg_rule_revoked_xml(r, &doomed.items[k]);
 	xml_close(r->out, "revokedSecurityGroupRuleSet");
 out:
-	free(doomed);
-	list_release(&existing);
+	list_release(&doomed);
 	return rc;
 }
 

@@ -526,25 +526,35 @@ int sg_rule_duplicate_error(struct request *r, const struct sg_rule *rule)
 
 /* Refuse a new rule equal to one the group has, or to an earlier one of
  * the same call; then the per-direction limit, counted after the call. */
-int sg_rules_check_new(struct request *r, const struct sg_rule_list *existing, const struct sg_rule_list *added,
+int sg_rules_check_new(struct request *r, const char *group_id, const struct sg_rule_list *added,
 		       bool egress)
 {
-	size_t i, j, count = added->count;
+	struct sg_rule_list same = { 0 };
+	size_t i, j, count = 0;
+	int rc = 0;
 
 	for (i = 0; i < added->count; i++) {
 		const struct sg_rule *rule = &added->items[i];
 		bool dup = false;
 
-		for (j = 0; j < existing->count && !dup; j++)
-			dup = sg_rule_same(&existing->items[j], rule);
+		rc = store_sg_rule_find_same(r->tx, rule, &same);
+		if (rc < 0)
+			return request_store_error(r, rc);
+		dup = same.count > 0;
+		list_release(&same);
 		for (j = 0; j < i && !dup; j++)
 			dup = sg_rule_same(&added->items[j], rule);
 		if (dup)
 			return sg_rule_duplicate_error(r, rule);
 	}
-	for (i = 0; i < existing->count; i++)
-		count += existing->items[i].egress == egress;
-	if (count > BH_MAX_RULES_PER_DIR)
+	/* both directions together are counted from the index alone; only a
+	 * group near the limit needs this direction's own count */
+	rc = store_sg_rule_count(r->tx, group_id, -1, &count);
+	if (rc == 0 && count + added->count > BH_MAX_RULES_PER_DIR)
+		rc = store_sg_rule_count(r->tx, group_id, egress ? 1 : 0, &count);
+	if (rc < 0)
+		return request_store_error(r, rc);
+	if (count + added->count > BH_MAX_RULES_PER_DIR)
 		return diag_set(&r->diag, "RulesPerSecurityGroupLimitExceeded",
 				"The maximum number of rules per security group has been reached.");
 	return 0;

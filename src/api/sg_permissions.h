@@ -61,10 +61,11 @@ void sg_rule_text(const struct sg_rule *rule, char ret[SG_RULE_TEXT]);
 /* InvalidPermission.Duplicate for rule. */
 int sg_rule_duplicate_error(struct request *r, const struct sg_rule *rule);
 
-/* Before adding rules to a group holding existing: none may equal an
- * existing rule or an earlier one of added (InvalidPermission.Duplicate),
- * and the direction must stay within BH_MAX_RULES_PER_DIR. */
-int sg_rules_check_new(struct request *r, const struct sg_rule_list *existing, const struct sg_rule_list *added,
+/* Before adding rules to group_id: none may equal a rule the group has
+ * or an earlier one of added (InvalidPermission.Duplicate), and the
+ * direction must stay within BH_MAX_RULES_PER_DIR. Asks the store for
+ * exactly that, not for the group's rules. */
+int sg_rules_check_new(struct request *r, const char *group_id, const struct sg_rule_list *added,
 		       bool egress);
 
 /* Does any of a group's rules meet f, one of DescribeSecurityGroups'

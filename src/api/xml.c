@@ -37,7 +37,18 @@ void xml_escape(struct buf *b, const char *text)
 	const unsigned char *s = (const unsigned char *)text;
 
 	while (*s) {
-		size_t n = utf8_sequence_len(s);
+		const unsigned char *run = s;
+		size_t n;
+
+		/* plain printable ASCII goes in one append */
+		while (*s >= 0x20 && *s < 0x80 && *s != '&' && *s != '<' && *s != '>' && *s != '"' &&
+		       *s != '\'')
+			s++;
+		if (s != run)
+			buf_append(b, run, (size_t)(s - run));
+		if (!*s)
+			break;
+		n = utf8_sequence_len(s);
 
 		if (n == 0 || (*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')) {
 			/* not representable in XML 1.0 text: U+FFFD keeps the answer parseable */
@@ -59,12 +70,16 @@ void xml_escape(struct buf *b, const char *text)
 
 void xml_open(struct buf *b, const char *tag)
 {
-	buf_printf(b, "<%s>", tag);
+	buf_putc(b, '<');
+	buf_puts(b, tag);
+	buf_putc(b, '>');
 }
 
 void xml_close(struct buf *b, const char *tag)
 {
-	buf_printf(b, "</%s>", tag);
+	buf_puts(b, "</");
+	buf_puts(b, tag);
+	buf_putc(b, '>');
 }
 
 void xml_text(struct buf *b, const char *tag, const char *text)

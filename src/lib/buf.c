@@ -81,14 +81,29 @@ int buf_putc(struct buf *b, char c)
 
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
+	size_t room = b->cap - b->len;  /* with the NUL's byte; 0 before the first grow */
 	va_list cp;
 	int n, r;
 
+	/* Format into the room already there: only a longer result is
+	 * formatted a second time. Past len the bytes are scratch, so a
+	 * refused append restores the NUL and leaves the content as it was. */
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, cp);
 	va_end(cp);
+	if (room)
+		b->data[b->len + ((n >= 0 && (size_t)n < room) ? (size_t)n : 0)] = '\0';
 	if (n < 0)
 		return -EINVAL;
+	if ((size_t)n < room) {
+		if ((size_t)n > b->limit - b->len) {
+			b->data[b->len] = '\0';
+			b->overflow = true;
+			return -E2BIG;
+		}
+		b->len += (size_t)n;
+		return 0;
+	}
 	r = buf_grow(b, (size_t)n);
 	if (r < 0)
 		return r;

@@ -54,6 +54,9 @@ struct store_backend_ops {
 	int (*sg_rule_insert)(struct store_tx *tx, const struct sg_rule *r);
 	int (*sg_rule_get)(struct store_tx *tx, const char *id, struct sg_rule *ret);
 	int (*sg_rule_list)(struct store_tx *tx, const char *group_id, struct sg_rule_list *ret);
+	int (*sg_rule_find_same)(struct store_tx *tx, const struct sg_rule *like,
+				 struct sg_rule_list *ret);
+	int (*sg_rule_count)(struct store_tx *tx, const char *group_id, int egress, size_t *ret);
 	int (*sg_rule_update)(struct store_tx *tx, const struct sg_rule *r);
 	int (*sg_rule_delete)(struct store_tx *tx, const char *id);
 

@@ -206,29 +206,40 @@ static int bump_revision(struct sqlite_store *ss)
 	sqlite3_stmt *st = NULL;
 	int changes = 0, r;
 
-	r = sqlite_db_prepare(ss, "UPDATE meta SET revision = revision + 1 WHERE id = 1", &st);
+	r = sqlite_stmt_get(ss, "UPDATE meta SET revision = revision + 1 WHERE id = 1", &st);
 	if (r < 0)
 		return r;
 	r = sqlite_step_write(st, SQLITE_FK_MISSING_PARENT, &changes);
 	if (r == 0 && changes != 1)
 		r = -EIO;  /* the meta row is gone: a damaged database */
-	sqlite3_finalize(st);
+	sqlite_stmt_put(ss, st);
 	return r;
 }
 
 /* End the open transaction and release the lock: commit when r is 0,
- * bumping the revision in the same transaction when it wrote. */
+ * bumping the revision in the same transaction when it wrote. Every
+ * transaction, reads included, returns only once what it wrote or could
+ * have read is on disk (sqlite_sync.c); the wait runs after the lock is
+ * released, so other threads commit meanwhile and share the next sync. */
 static int finish(struct sqlite_store *ss, int r, bool wrote)
 {
+	uint64_t ticket = 0;
+
 	if (r == 0 && sqlite3_get_autocommit(ss->db))
 		r = -EIO;  /* SQLite already rolled it back after an error */
+	if (r == 0)
+		r = sqlite_sync_check(ss);  /* no commit after a lost sync */
 	if (r == 0 && wrote)
 		r = bump_revision(ss);
 	if (r == 0)
-		r = db_exec(ss->db, "COMMIT");
+		r = sqlite_stmt_exec(ss, "COMMIT");
+	if (r == 0)
+		ticket = sqlite_sync_ticket(ss);
 	if (r < 0)
-		(void)db_exec(ss->db, "ROLLBACK");  /* may already be rolled back */
+		(void)sqlite_stmt_exec(ss, "ROLLBACK");  /* may already be rolled back */
 	sqlite_unlock(ss);
+	if (r == 0)
+		r = sqlite_sync_wait(ss, ticket);
 	return r;
 }
 
@@ -238,7 +249,7 @@ int sqlite_op_begin(struct sqlite_store *ss)
 
 	if (r < 0)
 		return r;
-	r = db_exec(ss->db, "BEGIN IMMEDIATE");
+	r = sqlite_stmt_exec(ss, "BEGIN IMMEDIATE");
 	if (r < 0)
 		sqlite_unlock(ss);
 	return r;
@@ -255,7 +266,7 @@ int sqlite_read_begin(struct sqlite_store *ss)
 
 	if (r < 0)
 		return r;
-	r = db_exec(ss->db, "BEGIN DEFERRED");
+	r = sqlite_stmt_exec(ss, "BEGIN DEFERRED");
 	if (r < 0)
 		sqlite_unlock(ss);
 	return r;
@@ -263,12 +274,7 @@ int sqlite_read_begin(struct sqlite_store *ss)
 
 int sqlite_read_end(struct sqlite_store *ss, int r)
 {
-	if (r == 0)
-		r = db_exec(ss->db, "COMMIT");
-	if (r < 0)
-		(void)db_exec(ss->db, "ROLLBACK");
-	sqlite_unlock(ss);
-	return r;
+	return finish(ss, r, false);
 }
 
 int sqlite_begin(struct store *s, const char *account_id, struct store_tx **ret)
@@ -294,12 +300,12 @@ int sqlite_begin(struct store *s, const char *account_id, struct store_tx **ret)
 	}
 	/* The foreign keys would refuse rows for a missing account anyway;
 	 * checking here gives the caller one clear answer up front. */
-	r = sqlite_tx_prepare(&tx->base, "SELECT 1 FROM accounts WHERE id = :account", &st);
+	r = sqlite_tx_stmt(&tx->base, "SELECT 1 FROM accounts WHERE id = :account", &st);
 	if (r == 0)
 		r = sqlite_step_row(st);
 	if (r == 0)
 		r = -ENOENT;
-	sqlite3_finalize(st);
+	sqlite_stmt_put(ss, st);
 	if (r < 0) {
 		finish(ss, r, false);
 		free(tx);
@@ -385,7 +391,9 @@ static int configure(sqlite3 *db)
 	if (r < 0)
 		return r;
 	/* FULL: a commit returns only once the WAL is on disk, so an
-	 * acknowledged write survives SIGKILL and power loss */
+	 * acknowledged write survives SIGKILL and power loss. After the
+	 * migrations sqlite_sync_init() trades it for NORMAL plus our own
+	 * WAL sync, which is as durable and shares one sync among writers. */
 	r = pragma_expect(db, "PRAGMA synchronous = FULL", "PRAGMA synchronous", "2");
 	if (r < 0)
 		return r;
@@ -400,7 +408,9 @@ static void sqlite_close(struct store *s)
 {
 	struct sqlite_store *ss = sqlite_store_of(s);
 
+	sqlite_stmt_cache_clear(ss);
 	sqlite3_close(ss->db);
+	sqlite_sync_release(ss);
 	pthread_mutex_destroy(&ss->lock);
 	sqlite_watch_close(ss);
 	free(ss->path);
@@ -440,6 +450,8 @@ static const struct store_backend_ops sqlite_ops = {
 	.sg_rule_insert = sqlite_sg_rule_insert,
 	.sg_rule_get = sqlite_sg_rule_get,
 	.sg_rule_list = sqlite_sg_rule_list,
+	.sg_rule_find_same = sqlite_sg_rule_find_same,
+	.sg_rule_count = sqlite_sg_rule_count,
 	.sg_rule_update = sqlite_sg_rule_update,
 	.sg_rule_delete = sqlite_sg_rule_delete,
 	.tag_put = sqlite_tag_put,
@@ -535,6 +547,9 @@ int store_open_sqlite(const char *path, struct store **ret)
 	if (r < 0)
 		goto out;
 	r = sqlite_schema_migrate(ss->db);
+	if (r < 0)
+		goto out;
+	r = sqlite_sync_init(ss);
 	if (r < 0)
 		goto out;
 	*ret = &ss->base;

@@ -220,7 +220,8 @@ int sqlite_key_get(struct store *s, const char *id, struct access_key *ret)
 	r = sqlite_lock(ss);
 	if (r < 0)
 		return r;
-	r = sqlite_db_prepare(ss, "SELECT " KEY_COLUMNS " FROM access_keys WHERE id = :id", &st);
+	/* every request's lookup: a cached statement */
+	r = sqlite_stmt_get(ss, "SELECT " KEY_COLUMNS " FROM access_keys WHERE id = :id", &st);
 	if (r == 0)
 		r = sqlite_bind_str(st, ":id", id);
 	if (r == 0)
@@ -229,7 +230,7 @@ int sqlite_key_get(struct store *s, const char *id, struct access_key *ret)
 		r = -ENOENT;
 	if (r > 0)
 		r = key_read(st, ret);
-	sqlite3_finalize(st);
+	sqlite_stmt_put(ss, st);
 	sqlite_unlock(ss);
 	return r;
 }

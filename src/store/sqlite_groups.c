@@ -109,14 +109,12 @@ static int rule_read(sqlite3_stmt *st, void *item)
 	return r;
 }
 
-static int rule_bind(sqlite3_stmt *st, const void *item)
+/* What makes two rules of a group the same rule: all but id and description. */
+static int rule_bind_shape(sqlite3_stmt *st, const struct sg_rule *rule)
 {
-	const struct sg_rule *rule = item;
 	int r;
 
-	r = sqlite_bind_field(st, ":id", rule->id, sizeof rule->id);
-	if (r == 0)
-		r = sqlite_bind_field(st, ":group_id", rule->group_id, sizeof rule->group_id);
+	r = sqlite_bind_field(st, ":group_id", rule->group_id, sizeof rule->group_id);
 	if (r == 0)
 		r = sqlite_bind_int64(st, ":egress", rule->egress);
 	if (r == 0)
@@ -135,6 +133,17 @@ static int rule_bind(sqlite3_stmt *st, const void *item)
 	if (r == 0)
 		r = sqlite_bind_field_or_null(st, ":ref_group_id", rule->ref_group_id,
 					      sizeof rule->ref_group_id);
+	return r;
+}
+
+static int rule_bind(sqlite3_stmt *st, const void *item)
+{
+	const struct sg_rule *rule = item;
+	int r;
+
+	r = sqlite_bind_field(st, ":id", rule->id, sizeof rule->id);
+	if (r == 0)
+		r = rule_bind_shape(st, rule);
 	if (r == 0)
 		r = sqlite_bind_field(st, ":description", rule->description,
 				      sizeof rule->description);
@@ -174,6 +183,67 @@ int sqlite_sg_rule_list(struct store_tx *tx, const char *group_id, struct sg_rul
 			      "SELECT " RULE_COLUMNS " FROM sg_rules "
 			      "WHERE account_id = :account AND group_id = :filter ORDER BY id",
 			      group_id, rule_read, ret);
+}
+
+int sqlite_sg_rule_find_same(struct store_tx *tx, const struct sg_rule *like,
+			     struct sg_rule_list *ret)
+{
+	sqlite3_stmt *st = NULL;
+	struct sg_rule *rule;
+	int r;
+
+	/* seeks sg_rules_group and compares inside SQLite: only a match is
+	 * copied out, where listing the group would copy every rule */
+	r = sqlite_tx_stmt(tx,
+			   "SELECT " RULE_COLUMNS " FROM sg_rules "
+			   "WHERE account_id = :account AND group_id = :group_id "
+			   "AND egress = :egress AND proto = :proto AND from_port = :from_port "
+			   "AND to_port = :to_port AND cidr_ipv4 IS :cidr_ipv4 "
+			   "AND cidr_ipv6 IS :cidr_ipv6 AND ref_group_id IS :ref_group_id "
+			   "ORDER BY id",
+			   &st);
+	if (r == 0)
+		r = rule_bind_shape(st, like);
+	while (r == 0) {
+		r = sqlite_step_row(st);
+		if (r <= 0)
+			break;
+		rule = list_push(ret);
+		r = rule ? rule_read(st, rule) : -ENOMEM;
+	}
+	sqlite_tx_put_stmt(tx, st);
+	if (r < 0)
+		list_release(ret);
+	return r;
+}
+
+int sqlite_sg_rule_count(struct store_tx *tx, const char *group_id, int egress, size_t *ret)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	/* both directions is a count of sg_rules_group alone; one direction
+	 * reads each row's egress as well */
+	r = sqlite_tx_stmt(tx,
+			   egress < 0 ? "SELECT count(*) FROM sg_rules "
+					"WHERE account_id = :account AND group_id = :group_id"
+				      : "SELECT count(*) FROM sg_rules WHERE account_id = :account "
+					"AND group_id = :group_id AND egress = :egress",
+			   &st);
+	if (r == 0)
+		r = sqlite_bind_str(st, ":group_id", group_id);
+	if (r == 0 && egress >= 0)
+		r = sqlite_bind_int64(st, ":egress", egress);
+	if (r == 0)
+		r = sqlite_step_row(st);
+	if (r == 0)
+		r = -EIO;  /* count(*) always answers a row */
+	if (r > 0) {
+		*ret = (size_t)sqlite3_column_int64(st, 0);
+		r = 0;
+	}
+	sqlite_tx_put_stmt(tx, st);
+	return r;
 }
 
 int sqlite_sg_rule_update(struct store_tx *tx, const struct sg_rule *r)

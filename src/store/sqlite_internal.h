@@ -7,8 +7,18 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store/backend.h"
+
+/* Prepared statements kept per connection (sqlite_stmt.c). */
+#define SQLITE_STMT_CACHE_SLOTS 64
+
+struct sqlite_stmt_slot {
+	const char *sql;  /* the caller's text pointer: compared, never read */
+	sqlite3_stmt *st;
+	bool busy;        /* handed out, not yet put back */
+};
 
 struct sqlite_store {
 	struct store base;
@@ -21,6 +31,22 @@ struct sqlite_store {
 	char *path;
 	int watch_fd;
 	bool watch_tried;
+	/* under lock, like db */
+	struct sqlite_stmt_slot stmts[SQLITE_STMT_CACHE_SLOTS];
+	size_t stmt_evict;
+	/* group commit (sqlite_sync.c) */
+	struct sqlite_sync {
+		pthread_mutex_t lock;  /* guards the fields below but written */
+		pthread_cond_t done;   /* a leader's sync ended */
+		bool ready;            /* lock and done initialised */
+		bool grouped;          /* synchronous=NORMAL + our WAL sync is on */
+		bool written;          /* the last COMMIT appended frames (under ss->lock) */
+		int fd;                /* the -wal file */
+		int err;               /* sticky: a sync failed, -EIO */
+		uint64_t committed;    /* commits that appended frames, in order */
+		uint64_t synced;       /* every commit up to this one is on disk */
+		uint64_t started;      /* the newest commit a sync has begun for */
+	} sync;
 };
 
 struct sqlite_tx {
@@ -51,6 +77,17 @@ int sqlite_errno(int rc, enum sqlite_fk_meaning fk);
 
 /* Operator-side SQL (accounts, keys, meta), not tenant scoped. */
 int sqlite_db_prepare(struct sqlite_store *ss, const char *sql, sqlite3_stmt **ret);
+
+/* The statement cache (sqlite_stmt.c), under the connection's lock. get
+ * is sqlite_db_prepare from the cache: the same checks, the statement
+ * prepared once and kept; put hands it back (reset, bindings cleared), or
+ * finalizes one that did not fit. Never sqlite3_finalize what get gave.
+ * exec runs one cached statement that answers no rows (BEGIN, COMMIT...).
+ * clear finalizes them all, before the connection closes. */
+int sqlite_stmt_get(struct sqlite_store *ss, const char *sql, sqlite3_stmt **ret);
+void sqlite_stmt_put(struct sqlite_store *ss, sqlite3_stmt *st);
+int sqlite_stmt_exec(struct sqlite_store *ss, const char *sql);
+void sqlite_stmt_cache_clear(struct sqlite_store *ss);
 
 /* Step a write statement to its end and report how many rows it changed. */
 int sqlite_step_write(sqlite3_stmt *st, enum sqlite_fk_meaning fk, int *ret_changes);
@@ -88,6 +125,9 @@ int sqlite_db_list(struct sqlite_store *ss, const char *sql,
  * else. SQL without it, or with a second statement behind the first, is
  * refused with -EINVAL before it can run. Tests call it directly. */
 int sqlite_tx_prepare(struct store_tx *tx, const char *sql, sqlite3_stmt **ret);
+/* The same from the statement cache: give it back with sqlite_tx_put_stmt. */
+int sqlite_tx_stmt(struct store_tx *tx, const char *sql, sqlite3_stmt **ret);
+void sqlite_tx_put_stmt(struct store_tx *tx, sqlite3_stmt *st);
 
 /* The one kind of cross-account statement a tenant transaction may run: a
  * read whose text never names an account (so no owner can come back), for
@@ -192,6 +232,9 @@ int sqlite_sg_delete(struct store_tx *tx, const char *id);
 int sqlite_sg_rule_insert(struct store_tx *tx, const struct sg_rule *r);
 int sqlite_sg_rule_get(struct store_tx *tx, const char *id, struct sg_rule *ret);
 int sqlite_sg_rule_list(struct store_tx *tx, const char *group_id, struct sg_rule_list *ret);
+int sqlite_sg_rule_find_same(struct store_tx *tx, const struct sg_rule *like,
+			     struct sg_rule_list *ret);
+int sqlite_sg_rule_count(struct store_tx *tx, const char *group_id, int egress, size_t *ret);
 int sqlite_sg_rule_update(struct store_tx *tx, const struct sg_rule *r);
 int sqlite_sg_rule_delete(struct store_tx *tx, const char *id);
 
@@ -258,6 +301,22 @@ int sqlite_agent_set_instance_state(struct store *s, const char *instance_id,
 int sqlite_agent_set_applied(struct store *s, const char *host, uint64_t revision,
 			     long long when);
 int sqlite_agent_status_list(struct store *s, struct agent_status_list *ret);
+
+/* sqlite_sync.c: group commit. init (after the migrations, which commit
+ * with FULL) switches the connection to synchronous=NORMAL and takes over
+ * the WAL sync when that is as durable (see the file's comment); otherwise
+ * the rest are no-ops and FULL stays. Under the connection lock after a
+ * successful COMMIT, ticket numbers that commit (or, for one that wrote
+ * nothing, names the newest commit it could have seen); wait, called after
+ * the lock is released, returns once that commit is on disk (0) or -EIO.
+ * check is -EIO once a sync has failed. */
+int sqlite_sync_init(struct sqlite_store *ss);
+void sqlite_sync_release(struct sqlite_store *ss);
+int sqlite_sync_check(struct sqlite_store *ss);
+uint64_t sqlite_sync_ticket(struct sqlite_store *ss);
+int sqlite_sync_wait(struct sqlite_store *ss, uint64_t ticket);
+/* The WAL sync itself, fdatasync(); tests swap it to see a failing disk. */
+extern int (*sqlite_wal_fdatasync)(int fd);
 
 /* sqlite_watch.c */
 int sqlite_wait_change(struct store *s, int timeout_ms);

@@ -70,24 +70,32 @@ int sqlite_tag_delete_resource(struct store_tx *tx, const char *resource_id)
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	r = sqlite_tx_prepare(tx,
-			      "DELETE FROM tags WHERE account_id = :account "
-			      "AND resource_id = :resource_id",
-			      &st);
+	/* every revoke and delete runs it: a cached statement */
+	r = sqlite_tx_stmt(tx,
+			   "DELETE FROM tags WHERE account_id = :account "
+			   "AND resource_id = :resource_id",
+			   &st);
 	if (r == 0)
 		r = sqlite_bind_str(st, ":resource_id", resource_id);
 	if (r == 0)
 		r = sqlite_tx_write(tx, st, SQLITE_FK_MISSING_PARENT, NULL);
-	sqlite3_finalize(st);
+	sqlite_tx_put_stmt(tx, st);
 	return r;
 }
 
 int sqlite_tag_list(struct store_tx *tx, const char *resource_id, struct tag_list *ret)
 {
+	/* Two statements: with "(:filter IS NULL OR resource_id = :filter)"
+	 * SQLite walks every tag of the account even for one resource's. */
+	if (resource_id)
+		return SQLITE_TX_LIST(tx,
+				      "SELECT resource_id, key, value FROM tags "
+				      "WHERE account_id = :account AND resource_id = :filter "
+				      "ORDER BY key",
+				      resource_id, tag_read, ret);
 	return SQLITE_TX_LIST(tx,
 			      "SELECT resource_id, key, value FROM tags "
 			      "WHERE account_id = :account "
-			      "AND (:filter IS NULL OR resource_id = :filter) "
 			      "ORDER BY resource_id, key",
-			      resource_id, tag_read, ret);
+			      NULL, tag_read, ret);
 }

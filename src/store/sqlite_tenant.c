@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-int sqlite_tx_prepare(struct store_tx *tx, const char *sql, sqlite3_stmt **ret)
+static int tx_prepare(struct store_tx *tx, const char *sql, bool cached, sqlite3_stmt **ret)
 {
+	struct sqlite_store *ss = sqlite_store_of(tx->store);
 	sqlite3_stmt *st = NULL;
 	int idx, r;
 
@@ -18,9 +19,12 @@ int sqlite_tx_prepare(struct store_tx *tx, const char *sql, sqlite3_stmt **ret)
 	/* After some I/O errors SQLite rolls the whole transaction back on its
 	 * own; a statement run then would commit alone, outside the caller's
 	 * transaction and without a revision bump. */
-	if (sqlite3_get_autocommit(sqlite_store_of(tx->store)->db))
+	if (sqlite3_get_autocommit(ss->db))
 		return -EIO;
-	r = sqlite_db_prepare(sqlite_store_of(tx->store), sql, &st);
+	if (cached)
+		r = sqlite_stmt_get(ss, sql, &st);
+	else
+		r = sqlite_db_prepare(ss, sql, &st);
 	if (r < 0)
 		return r;
 	/* strstr alone would accept ":account_id" or the name in a comment */
@@ -37,8 +41,26 @@ int sqlite_tx_prepare(struct store_tx *tx, const char *sql, sqlite3_stmt **ret)
 	*ret = st;
 	st = NULL;
 out:
-	sqlite3_finalize(st);
+	if (cached)
+		sqlite_stmt_put(ss, st);
+	else
+		sqlite3_finalize(st);
 	return r;
+}
+
+int sqlite_tx_prepare(struct store_tx *tx, const char *sql, sqlite3_stmt **ret)
+{
+	return tx_prepare(tx, sql, false, ret);
+}
+
+int sqlite_tx_stmt(struct store_tx *tx, const char *sql, sqlite3_stmt **ret)
+{
+	return tx_prepare(tx, sql, true, ret);
+}
+
+void sqlite_tx_put_stmt(struct store_tx *tx, sqlite3_stmt *st)
+{
+	sqlite_stmt_put(sqlite_store_of(tx->store), st);
 }
 
 int sqlite_tx_prepare_shared(struct store_tx *tx, const char *sql, sqlite3_stmt **ret)
@@ -81,8 +103,7 @@ int sqlite_tx_write(struct store_tx *tx, sqlite3_stmt *st, enum sqlite_fk_meanin
 
 static int tx_exec(struct store_tx *tx, const char *sql)
 {
-	return sqlite_errno(sqlite3_exec(sqlite_store_of(tx->store)->db, sql, NULL, NULL, NULL),
-			    SQLITE_FK_MISSING_PARENT);
+	return sqlite_stmt_exec(sqlite_store_of(tx->store), sql);
 }
 
 int sqlite_tx_call_begin(struct store_tx *tx)
@@ -108,7 +129,7 @@ int sqlite_tx_get(struct store_tx *tx, const char *sql, const char *id,
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	r = sqlite_tx_prepare(tx, sql, &st);
+	r = sqlite_tx_stmt(tx, sql, &st);
 	if (r == 0)
 		r = sqlite_bind_str(st, ":id", id);
 	if (r == 0)
@@ -117,7 +138,7 @@ int sqlite_tx_get(struct store_tx *tx, const char *sql, const char *id,
 		r = -ENOENT;  /* absent, or another account's: the same answer */
 	if (r > 0)
 		r = read(st, ret);
-	sqlite3_finalize(st);
+	sqlite_tx_put_stmt(tx, st);
 	return r;
 }
 
@@ -129,7 +150,7 @@ int sqlite_tx_list(struct store_tx *tx, const char *sql, const char *filter,
 	void *item;
 	int r;
 
-	r = sqlite_tx_prepare(tx, sql, &st);
+	r = sqlite_tx_stmt(tx, sql, &st);
 	if (r < 0)
 		goto out;
 	/* a statement without :filter lists everything; passing a filter to
@@ -146,7 +167,7 @@ int sqlite_tx_list(struct store_tx *tx, const char *sql, const char *filter,
 		r = item ? read(st, item) : -ENOMEM;
 	}
 out:
-	sqlite3_finalize(st);
+	sqlite_tx_put_stmt(tx, st);
 	if (r < 0) {
 		free(*items);
 		*items = NULL;
@@ -161,14 +182,14 @@ int sqlite_tx_put(struct store_tx *tx, const char *sql,
 	sqlite3_stmt *st = NULL;
 	int changes = 0, r;
 
-	r = sqlite_tx_prepare(tx, sql, &st);
+	r = sqlite_tx_stmt(tx, sql, &st);
 	if (r == 0)
 		r = bind(st, item);
 	if (r == 0)
 		r = sqlite_tx_write(tx, st, SQLITE_FK_MISSING_PARENT, &changes);
 	if (r == 0 && update && changes == 0)
 		r = -ENOENT;
-	sqlite3_finalize(st);
+	sqlite_tx_put_stmt(tx, st);
 	return r;
 }
 
@@ -177,13 +198,13 @@ int sqlite_tx_delete(struct store_tx *tx, const char *sql, const char *id)
 	sqlite3_stmt *st = NULL;
 	int changes = 0, r;
 
-	r = sqlite_tx_prepare(tx, sql, &st);
+	r = sqlite_tx_stmt(tx, sql, &st);
 	if (r == 0)
 		r = sqlite_bind_str(st, ":id", id);
 	if (r == 0)
 		r = sqlite_tx_write(tx, st, SQLITE_FK_HAS_CHILDREN, &changes);
 	if (r == 0 && changes == 0)
 		r = -ENOENT;
-	sqlite3_finalize(st);
+	sqlite_tx_put_stmt(tx, st);
 	return r;
 }

@@ -199,6 +199,19 @@ int store_sg_rule_list(struct store_tx *tx, const char *group_id, struct sg_rule
 	return ret ? TX_CALL(tx, sg_rule_list, group_id, ret) : -EINVAL;
 }
 
+int store_sg_rule_find_same(struct store_tx *tx, const struct sg_rule *like,
+			    struct sg_rule_list *ret)
+{
+	return like && ret ? TX_CALL(tx, sg_rule_find_same, like, ret) : -EINVAL;
+}
+
+int store_sg_rule_count(struct store_tx *tx, const char *group_id, int egress, size_t *ret)
+{
+	return group_id && ret && egress >= -1 && egress <= 1
+		       ? TX_CALL(tx, sg_rule_count, group_id, egress, ret)
+		       : -EINVAL;
+}
+
 int store_sg_rule_update(struct store_tx *tx, const struct sg_rule *r)
 {
 	return r ? TX_CALL(tx, sg_rule_update, r) : -EINVAL;

@@ -118,6 +118,13 @@ int store_sg_rule_insert(struct store_tx *tx, const struct sg_rule *r);
 int store_sg_rule_get(struct store_tx *tx, const char *id, struct sg_rule *ret);
 /* All rules of the account (group_id NULL) or of one group. */
 int store_sg_rule_list(struct store_tx *tx, const char *group_id, struct sg_rule_list *ret);
+/* Append the rules of like->group_id that are the same rule as like (same
+ * direction, protocol, ports and peer; id and description aside), in id
+ * order, without reading the group's other rules. On error ret is released. */
+int store_sg_rule_find_same(struct store_tx *tx, const struct sg_rule *like,
+			    struct sg_rule_list *ret);
+/* How many rules the group has: egress 0 ingress, 1 egress, -1 both. */
+int store_sg_rule_count(struct store_tx *tx, const char *group_id, int egress, size_t *ret);
 int store_sg_rule_update(struct store_tx *tx, const struct sg_rule *r);
 int store_sg_rule_delete(struct store_tx *tx, const char *id);
 

@@ -3,12 +3,14 @@ rule, authorize/revoke (by permission and by rule id), the rule limit,
 protocol/port/CIDR validation, DescribeSecurityGroupRules,
 ModifySecurityGroupRules, dependencies, filters, paging, DryRun."""
 import ipaddress
+import re
 import threading
 
 import pytest
 from botocore.exceptions import ClientError
 
-from bhlib import all_pages, assert_id, call_outcome, expect_error, group, perm_set, random_id, rules_of
+from bhlib import (all_pages, assert_id, call_outcome, expect_error, group, perm_set, random_id, rules_of,
+                   signed_post)
 
 ALL_OUT = {("-1", None, None, "cidr", "0.0.0.0/0")}
 
@@ -279,6 +281,50 @@ def test_revoke_unknown_permission(ec2, sg):
     expect_error(ec2.revoke_security_group_egress, "InvalidPermission.NotFound", GroupId=sg,
                  IpPermissions=[tcp(22, "10.0.0.0/8")])
     assert perm_set(group(ec2, sg)["IpPermissions"]) == {("tcp", 22, 22, "cidr", "10.0.0.0/8")}
+
+
+def _revoked_ids(server, tenant, params):
+    """RevokeSecurityGroupIngress sent raw: the ids its answer lists, in order
+    (this botocore does not parse revokedSecurityGroupRuleSet)."""
+    resp = signed_post(server, tenant.creds, dict(Action="RevokeSecurityGroupIngress", Version="2016-11-15",
+                                                  **params))
+    assert resp.status == 200, resp
+    body = resp.body.decode() if isinstance(resp.body, bytes) else resp.body
+    answer = body.split("<revokedSecurityGroupRuleSet>", 1)[1].split("</revokedSecurityGroupRuleSet>", 1)[0]
+    return re.findall(r"<securityGroupRuleId>([^<]+)</securityGroupRuleId>", answer)
+
+
+def _perm_params(ports, cidr):
+    params = {}
+    for i, p in enumerate(ports, 1):
+        params.update({f"IpPermissions.{i}.IpProtocol": "tcp", f"IpPermissions.{i}.FromPort": str(p),
+                       f"IpPermissions.{i}.ToPort": str(p), f"IpPermissions.{i}.IpRanges.1.CidrIp": cidr})
+    return params
+
+
+def test_revoke_answers_each_rule_once_in_id_order(server, tenant, vpc, sg):
+    # revoke looks each named rule up on its own: the answer still lists
+    # every revoked rule once, in the group's (id) order, whatever the
+    # order or repetition of the request
+    ec2 = tenant.ec2
+    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[tcp(p, "10.9.0.0/16") for p in (81, 82, 83)])
+    ids = sorted(r["SecurityGroupRuleId"] for r in rules_of(ec2, sg) if not r["IsEgress"])
+    got = _revoked_ids(server, tenant, dict(GroupId=sg, **_perm_params((83, 81, 82), "10.9.0.0/16")))
+    assert got == ids
+    assert [r for r in rules_of(ec2, sg) if not r["IsEgress"]] == []
+    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[tcp(84, "10.9.0.0/16")])
+    (rid,) = [x["SecurityGroupRuleId"] for x in rules_of(ec2, sg) if not x["IsEgress"]]
+    got = _revoked_ids(server, tenant, {"GroupId": sg, "SecurityGroupRuleId.1": rid, "SecurityGroupRuleId.2": rid})
+    assert got == [rid]
+    # a rule of another group is not found through this one
+    other = ec2.create_security_group(GroupName="other", Description="d", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=other, IpPermissions=[tcp(85, "10.9.0.0/16")])
+    (oid,) = [x["SecurityGroupRuleId"] for x in rules_of(ec2, other) if not x["IsEgress"]]
+    expect_error(ec2.revoke_security_group_ingress, "InvalidSecurityGroupRuleId.NotFound", GroupId=sg,
+                 SecurityGroupRuleIds=[oid])
+    expect_error(ec2.revoke_security_group_ingress, "InvalidPermission.NotFound", GroupId=sg,
+                 IpPermissions=[tcp(85, "10.9.0.0/16")])
+    assert len([x for x in rules_of(ec2, other) if not x["IsEgress"]]) == 1
 
 
 def test_revoke_by_rule_id(ec2, sg):

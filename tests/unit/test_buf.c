@@ -214,6 +214,31 @@ static void test_printf_long(void **state)
 	buf_release(&b);
 }
 
+static void test_printf_grows_after_content(void **state)
+{
+	struct buf b;
+	char big[200];
+
+	(void)state;
+	/* the first try formats into the room left, which is too small: the
+	 * content before it must survive, and the second try must be whole */
+	memset(big, 'z', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	buf_init(&b, 1000);
+	assert_int_equal(buf_puts(&b, "head:"), 0);
+	assert_int_equal(buf_printf(&b, "[%s]", big), 0);
+	assert_int_equal(b.len, 5 + 201);
+	assert_memory_equal(b.data, "head:[zz", 8);
+	assert_int_equal(b.data[205], ']');
+	assert_int_equal(b.data[206], '\0');
+	/* refused by the limit after the room was written into: unchanged */
+	b.limit = 210;
+	assert_int_equal(buf_printf(&b, "%s", "12345"), -E2BIG);
+	assert_int_equal(b.len, 206);
+	assert_int_equal(b.data[206], '\0');
+	buf_release(&b);
+}
+
 static void test_strlcpy(void **state)
 {
 	char dst[6];
@@ -317,6 +342,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_printf_grows_after_content),
 		cmocka_unit_test(test_append_and_str),
 		cmocka_unit_test(test_limit_exact),
 		cmocka_unit_test(test_limit_refuses_whole_append),

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -887,10 +888,38 @@ static void test_tags(void **state)
 
 /* --- concurrency and durability --- */
 
+/* Syncs of the WAL, numbered as they start; the highest number of a
+ * finished one. A commit hook notes, in the committing thread, how many
+ * had started before its commit. */
+static atomic_int syncs_started, syncs_done;
+static _Thread_local int syncs_before_my_commit;
+
+static int counting_fdatasync(int fd)
+{
+	int idx = atomic_fetch_add(&syncs_started, 1) + 1, done;
+	struct timespec pause = { .tv_nsec = 1000000 };  /* a slow disk: writers pile up */
+
+	nanosleep(&pause, NULL);
+	if (fdatasync(fd) < 0)
+		return -errno;
+	done = atomic_load(&syncs_done);
+	while (done < idx && !atomic_compare_exchange_weak(&syncs_done, &done, idx))
+		;
+	return 0;
+}
+
+static int note_commit(void *arg)
+{
+	(void)arg;
+	syncs_before_my_commit = atomic_load(&syncs_started);
+	return 0;
+}
+
 struct writer {
 	struct store *s;
 	int index;
 	int failures;
+	bool check_synced;  /* each commit must return after a WAL sync that began after it */
 };
 
 #define WRITERS 4
@@ -914,6 +943,8 @@ static void *writer_main(void *arg)
 		if (store_vpc_insert(tx, &v) < 0)
 			w->failures++;
 		if (store_commit(tx) < 0)
+			w->failures++;
+		else if (w->check_synced && atomic_load(&syncs_done) <= syncs_before_my_commit)
 			w->failures++;
 	}
 	return NULL;
@@ -987,6 +1018,68 @@ static void test_commit_survives_sigkill(void **state)
 	assert_int_equal(store_begin(f->s, ACCT_A, &tx), 0);
 	assert_int_equal(store_vpc_get(tx, v.id, &got), 0);
 	store_rollback(tx);
+}
+
+/* --- group commit (sqlite_sync.c) --- */
+
+static void test_group_commit_syncs_before_returning(void **state)
+{
+	struct fixture *f = *state;
+	struct sqlite_store *ss = sqlite_store_of(f->s);
+	struct writer w[WRITERS];
+	pthread_t th[WRITERS];
+	int (*real_fdatasync)(int fd) = sqlite_wal_fdatasync;
+	int i;
+
+	assert_true(ss->sync.grouped);  /* this file system has power-safe overwrite */
+	atomic_store(&syncs_started, 0);
+	atomic_store(&syncs_done, 0);
+	sqlite_wal_fdatasync = counting_fdatasync;
+	sqlite3_commit_hook(ss->db, note_commit, NULL);
+	for (i = 0; i < WRITERS; i++) {
+		w[i] = (struct writer){ .s = f->s, .index = i, .check_synced = true };
+		assert_int_equal(pthread_create(&th[i], NULL, writer_main, &w[i]), 0);
+	}
+	for (i = 0; i < WRITERS; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	sqlite3_commit_hook(ss->db, NULL, NULL);
+	sqlite_wal_fdatasync = real_fdatasync;
+	for (i = 0; i < WRITERS; i++)
+		assert_int_equal(w[i].failures, 0);
+	/* a sync always covers at least one commit not yet covered */
+	assert_true(atomic_load(&syncs_started) >= 1);
+	assert_true(atomic_load(&syncs_started) <= WRITERS * WRITES_EACH);
+	print_message("%d commits, %d WAL syncs\n", WRITERS * WRITES_EACH, atomic_load(&syncs_started));
+}
+
+static int failing_fdatasync(int fd)
+{
+	(void)fd;
+	return -EIO;
+}
+
+static void test_failed_wal_sync_is_sticky(void **state)
+{
+	struct fixture *f = *state;
+	struct vpc v = vpc_of("vpc-0000000000000000e", "10.0.0.0/16"), got;
+	int (*real_fdatasync)(int fd) = sqlite_wal_fdatasync;
+	struct store_tx *tx;
+
+	sqlite_wal_fdatasync = failing_fdatasync;
+	assert_int_equal(store_begin(f->s, ACCT_A, &tx), 0);
+	assert_int_equal(store_vpc_insert(tx, &v), 0);
+	assert_int_equal(store_commit(tx), -EIO);
+	sqlite_wal_fdatasync = real_fdatasync;
+	/* the disk may have dropped those pages: nothing commits after it,
+	 * reads included, until the store is opened again */
+	assert_int_equal(store_begin(f->s, ACCT_B, &tx), 0);
+	assert_int_equal(store_commit(tx), -EIO);
+	store_close(f->s);
+	assert_int_equal(store_open_sqlite(f->db, &f->s), 0);
+	assert_int_equal(store_begin(f->s, ACCT_A, &tx), 0);
+	/* the page cache kept it here; after a real power loss it may be gone */
+	assert_int_equal(store_vpc_get(tx, v.id, &got), 0);
+	assert_int_equal(store_commit(tx), 0);
 }
 
 /* --- host key --- */
@@ -1067,6 +1160,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_survives_sigkill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_commit_syncs_before_returning, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_failed_wal_sync_is_sticky, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostkey, setup, teardown),
 	};
 
