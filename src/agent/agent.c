@@ -156,8 +156,9 @@ int agent_run(struct store *s, const struct agent_options *opt)
 				break;
 		}
 		/* a write wakes the agent before its commit is visible (the
-		 * log is synced first), so for a while after one the revision
-		 * is read every few milliseconds; the poll is the fallback */
+		 * WAL frames are written before the commit is published in
+		 * the WAL index), so for a while after one the revision is
+		 * read every few milliseconds; the poll is the fallback */
 		woke = store_wait_change(s, now_seconds() < recheck_until ? AGENT_RECHECK_MS : AGENT_POLL_MS);
 		if (woke > 0)
 			recheck_until = now_seconds() + AGENT_RECHECK_WINDOW_MS / 1000.0;

@@ -15,7 +15,7 @@ struct agent_options {
 
 #define AGENT_POLL_MS 100        /* the store's revision is read at least this often */
 #define AGENT_RECHECK_MS 2       /* this often for a while after a write to the store woke the agent: */
-#define AGENT_RECHECK_WINDOW_MS 100 /* the commit is visible only once the writer's fsync returned */
+#define AGENT_RECHECK_WINDOW_MS 100 /* the commit is visible only once the writer's COMMIT returned */
 #define AGENT_RESYNC_SECONDS 5   /* a full pass at least this often, to repair drift */
 #define AGENT_RETRY_SECONDS 1    /* after a pass that failed */
 #define AGENT_MAX_ROUNDS 4       /* passes in a row while each still changes something */
