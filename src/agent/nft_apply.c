@@ -23,6 +23,11 @@
 #include "lib/crypto.h"
 
 #define NFT_TEXT_MAX (64 * 1024 * 1024)  /* bytes of one transaction */
+/* A diff up to this size runs in the agent; a bigger one (a VPC's first
+ * fill, a bulk change) in a child, whose allocations end with it:
+ * libnftables' parse of tens of thousands of elements would leave the
+ * agent's heap that much bigger for good. */
+#define NFT_INLINE_MAX (64 * 1024)
 
 /* Exit statuses of the child. */
 #define NFT_CHILD_OK 0
@@ -195,7 +200,8 @@ struct nft_job {
 	const char *netns;
 	bool record_only;            /* no transaction: write the record of want as the tables are */
 	uint32_t genid;              /* record_only: the generation want is known to be in place at */
-	uint32_t *ret_genid;         /* text NULL: where the child leaves the generation it listed (shared) */
+	uint32_t *ret_genid;         /* shared, two slots; text NULL: [0] the generation it listed; text:
+				      * [0] and [1] the generations before and after the transaction */
 };
 
 /* What a re-declaration left in a namespace, kept in NFT_RECORD_DIR so it
@@ -435,10 +441,14 @@ static int nft_child(void *arg, int out_fd)
 	}
 	if (!*run)
 		return NFT_CHILD_OK;
+	if (job->ret_genid)
+		(void)nft_genid(&job->ret_genid[0]);
 	if (nft_run_cmd_from_buffer(ctx, run) != 0) {
 		write_all(out_fd, nft_ctx_get_error_buffer(ctx));
 		return NFT_CHILD_REFUSED;
 	}
+	if (job->ret_genid)
+		(void)nft_genid(&job->ret_genid[1]);
 	/* the parent never frees what a child allocated: _exit follows */
 	return NFT_CHILD_OK;
 }
@@ -499,6 +509,39 @@ static int run_inline(const char *netns, const char *text, uint32_t ret_genid[2]
 
 /* --- the parent's side --- */
 
+/* Two generations a child can leave for the parent; NULL when there is
+ * no memory for them (the generations are then unknown, which costs a
+ * re-declaration record, never correctness). */
+static uint32_t *genid_share(void)
+{
+	uint32_t *shared = mmap(NULL, 2 * sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+				-1, 0);
+
+	if (shared == MAP_FAILED)
+		return NULL;
+	shared[0] = shared[1] = 0;
+	return shared;
+}
+
+static void genid_unshare(uint32_t *shared)
+{
+	if (shared)
+		munmap(shared, 2 * sizeof(*shared));
+}
+
+/* run_inline's work in a child, for a diff too big to parse in the agent. */
+static int run_in_child(const char *netns, const char *text, uint32_t ret_genid[2], struct buf *err)
+{
+	struct nft_job job = { .text = text, .netns = netns, .ret_genid = genid_share() };
+	int r;
+
+	r = run_job(netns, &job, err);
+	ret_genid[0] = r == 0 && job.ret_genid ? job.ret_genid[0] : 0;
+	ret_genid[1] = r == 0 && job.ret_genid ? job.ret_genid[1] : 0;
+	genid_unshare(job.ret_genid);
+	return r < 0 ? r : 0;
+}
+
 int nft_bootstrap(const char *netns, const struct nft_table *filter, struct buf *err)
 {
 	struct buf text = BUF_INIT(64 * 1024);
@@ -553,14 +596,14 @@ static int apply_diff(struct nft_cache *c, const char *netns, struct vpc_nft *wa
 {
 	struct nft_applied *have = cache_find(c, netns);
 	struct nft_job job = { .want = want, .netns = netns };
-	uint32_t *shared;
 	int r;
 
 	*ret_changed = false;
 	if (have && diff) {
 		uint32_t genid[2], had = have->genid;
 
-		r = run_inline(netns, diff, genid, err);
+		r = strlen(diff) <= NFT_INLINE_MAX ? run_inline(netns, diff, genid, err)
+						   : run_in_child(netns, diff, genid, err);
 		if (r == 0) {
 			*ret_changed = true;
 			r = cache_put(c, netns, want, false);
@@ -577,11 +620,7 @@ static int apply_diff(struct nft_cache *c, const char *netns, struct vpc_nft *wa
 		buf_puts(err, "\n(retrying against a listing of the namespace)\n");
 	}
 	nft_cache_forget(c, netns);
-	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (shared != MAP_FAILED) {
-		*shared = 0;
-		job.ret_genid = shared;
-	}
+	job.ret_genid = genid_share();
 	r = run_job(netns, &job, err);
 	if (r >= 0) {
 		*ret_changed = r == 0;
@@ -590,8 +629,7 @@ static int apply_diff(struct nft_cache *c, const char *netns, struct vpc_nft *wa
 		if (have)
 			have->genid = job.ret_genid ? *job.ret_genid : 0;
 	}
-	if (shared != MAP_FAILED)
-		munmap(shared, sizeof(*shared));
+	genid_unshare(job.ret_genid);
 	return r;
 }
 
