@@ -223,19 +223,22 @@ static int load(const char *state_dir, struct snapshot *snap, struct reach_index
 	char path[4096];
 	int r;
 
-	/* never create a store: the state directory must hold one */
+	/* read only: never create, migrate or write the store */
 	r = bh_snprintf(path, sizeof(path), "%s/bulkhead.db", state_dir);
-	if (r == 0 && access(path, R_OK) < 0)
-		r = -errno;
 	if (r == 0)
-		r = state_open_store(state_dir, &store);
+		r = store_open_sqlite_readonly(path, &store);
 	if (r == 0)
 		r = store_snapshot_load(store, snap);
 	if (store)
 		store_close(store);
 	if (r == 0)
 		r = reach_index_build(snap, ret);
-	if (r < 0)
+	if (r == -ESTALE)
+		fprintf(stderr, "bulkhead reach: the store in %s has an older schema: start this version's "
+			"`bulkhead serve` on it once to migrate it\n", state_dir);
+	else if (r == -EPROTO)
+		fprintf(stderr, "bulkhead reach: the store in %s was written by a newer bulkhead\n", state_dir);
+	else if (r < 0)
 		fprintf(stderr, "bulkhead reach: cannot read the store in %s: %s\n", state_dir, strerror(-r));
 	return r;
 }

@@ -499,7 +499,9 @@ static const struct store_backend_ops sqlite_ops = {
 	.wait_change = sqlite_wait_change,
 };
 
-int store_open_sqlite(const char *path, struct store **ret)
+/* read_only: no file created, no migration, no group commit, and SQLite
+ * refuses every write (query_only). */
+static int open_store(const char *path, bool read_only, struct store **ret)
 {
 	pthread_mutexattr_t attr;
 	struct sqlite_store *ss;
@@ -510,7 +512,8 @@ int store_open_sqlite(const char *path, struct store **ret)
 	*ret = NULL;
 	/* The file holds sealed secrets and every tenant's layout: create it
 	 * owner-only. SQLite gives the -wal and -shm files the same mode. */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = read_only ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+		       : open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
 	close(fd);
@@ -543,13 +546,17 @@ int store_open_sqlite(const char *path, struct store **ret)
 		r = sqlite_errno(rc, SQLITE_FK_MISSING_PARENT);
 		goto out;
 	}
-	r = configure(ss->db);
+	/* A reader opens read-write all the same and sets query_only: SQLite
+	 * may have to make the -wal and -shm files of a WAL database even to
+	 * read it. */
+	r = read_only ? db_exec(ss->db, "PRAGMA query_only = ON") : 0;
+	if (r == 0)
+		r = configure(ss->db);
 	if (r < 0)
 		goto out;
-	r = sqlite_schema_migrate(ss->db);
-	if (r < 0)
-		goto out;
-	r = sqlite_sync_init(ss);
+	r = read_only ? sqlite_schema_check(ss->db) : sqlite_schema_migrate(ss->db);
+	if (r == 0 && !read_only)
+		r = sqlite_sync_init(ss);
 	if (r < 0)
 		goto out;
 	*ret = &ss->base;
@@ -558,4 +565,14 @@ out:
 	if (ss)
 		sqlite_close(&ss->base);
 	return r;
+}
+
+int store_open_sqlite(const char *path, struct store **ret)
+{
+	return open_store(path, false, ret);
+}
+
+int store_open_sqlite_readonly(const char *path, struct store **ret)
+{
+	return open_store(path, true, ret);
 }

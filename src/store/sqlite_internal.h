@@ -174,6 +174,9 @@ int sqlite_schema_migrate(sqlite3 *db);
  * with it to check the upgrade from there. */
 int sqlite_schema_migrate_to(sqlite3 *db, int target);
 extern const int sqlite_schema_version;
+/* 0 when the database is at the version this code knows; -ESTALE when
+ * older (migrations pending), -EPROTO when newer. Changes nothing. */
+int sqlite_schema_check(sqlite3 *db);
 
 /* Remove every row of the transaction's account, the account included
  * (sqlite_accounts.c); -ENOENT when there is no such account. */

@@ -367,6 +367,16 @@ restore:
 	return r;
 }
 
+int sqlite_schema_check(sqlite3 *db)
+{
+	int current, r;
+
+	r = read_pragma_int(db, "PRAGMA user_version", &current);
+	if (r == 0 && current != MIGRATION_COUNT)
+		r = current < MIGRATION_COUNT ? -ESTALE : -EPROTO;
+	return r;
+}
+
 int sqlite_schema_migrate(sqlite3 *db)
 {
 	return sqlite_schema_migrate_to(db, MIGRATION_COUNT);

@@ -49,6 +49,11 @@ BH_DEFINE_LIST(access_key_list, struct access_key);
 /* Open (creating if needed) the SQLite store at path, in WAL mode, applying
  * pending schema migrations. 0 or -errno. */
 int store_open_sqlite(const char *path, struct store **ret);
+/* Open the SQLite store at path to read only: nothing created, migrated
+ * or written (every write fails). -ENOENT without a store, -ESTALE when
+ * its schema is older than this code's (a writer must migrate it first),
+ * -EPROTO when newer, or -errno. */
+int store_open_sqlite_readonly(const char *path, struct store **ret);
 void store_close(struct store *s);
 
 /* The revision counter: bumped by every committed transaction that wrote,

@@ -280,6 +280,37 @@ def test_no_store_exits_3_and_creates_nothing(tmp_path):
     assert p.returncode == 2 and "--state-dir" in p.stderr
 
 
+def test_older_store_is_read_never_migrated(server, tiers, tmp_path):
+    """reach only reads: a store with migrations pending is refused with
+    a clear message and left as it was, not migrated behind the server's
+    back; a current one answers."""
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    src, dst = sqlite3.connect(server.db_path, timeout=30), sqlite3.connect(copy / "bulkhead.db")
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+    version = dst.execute("PRAGMA user_version").fetchone()[0]
+    dst.execute(f"PRAGMA user_version = {version - 1}")
+    dst.commit()
+    dst.close()
+
+    argv = [bhlib.bulkhead_bin(), "reach", "--state-dir", str(copy), NET, NET, "--port", "80"]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=bhlib.child_env())
+    bhlib.note_sanitizer("bulkhead reach (older store)", p.stderr)
+    assert p.returncode == 3 and "older schema" in p.stderr, p.stderr
+    db = sqlite3.connect(copy / "bulkhead.db")
+    try:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == version - 1
+        db.execute(f"PRAGMA user_version = {version}")
+        db.commit()
+    finally:
+        db.close()
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=bhlib.child_env())
+    assert p.returncode in (0, 1) and p.stdout, p.stderr
+
+
 def test_help(server):
     p = subprocess.run([bhlib.bulkhead_bin(), "reach", "--help"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and "who INSTANCE" in p.stdout and "--batch" in p.stdout
