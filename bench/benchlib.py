@@ -136,8 +136,9 @@ def _cpu_model():
 def _git_rev():
     p = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     rev = p.stdout.strip() or "?"
-    d = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"],
-                       capture_output=True, text=True)
+    # the results a run writes as it goes are not changes to what is measured
+    d = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no", "--", ".",
+                        ":(exclude)bench/results"], capture_output=True, text=True)
     return rev + ("+changes" if d.stdout.strip() else "")
 
 
