@@ -721,7 +721,7 @@ out:
  * that duplicates another rule of the group. */
 static int modify_one(struct request *r, const struct security_group *g, size_t n, const char *rule_id)
 {
-	struct sg_rule_list others = { 0 };
+	struct sg_rule_list same = { 0 };
 	struct sg_rule rule;
 	size_t k;
 	int rc;
@@ -735,13 +735,14 @@ static int modify_one(struct request *r, const struct security_group *g, size_t 
 	rc = sg_rule_request_apply(r, g, n, &rule);
 	if (rc < 0)
 		return rc;
-	rc = store_sg_rule_list(r->tx, g->id, &others);
+	/* the group's rules the modified one would now equal, itself aside */
+	rc = store_sg_rule_find_same(r->tx, &rule, &same);
 	if (rc < 0) {
 		rc = request_store_error(r, rc);
 		goto out;
 	}
-	for (k = 0; k < others.count; k++) {
-		if (strcmp(others.items[k].id, rule.id) != 0 && sg_rule_same(&others.items[k], &rule)) {
+	for (k = 0; k < same.count; k++) {
+		if (strcmp(same.items[k].id, rule.id) != 0) {
 			rc = sg_rule_duplicate_error(r, &rule);
 			goto out;
 		}
@@ -750,7 +751,7 @@ static int modify_one(struct request *r, const struct security_group *g, size_t 
 	if (rc < 0)
 		rc = request_store_error(r, rc);
 out:
-	list_release(&others);
+	list_release(&same);
 	return rc;
 }
 

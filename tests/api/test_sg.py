@@ -546,6 +546,13 @@ def test_modify_security_group_rule_description(ec2, sg):
     assert (got["IpProtocol"], got["FromPort"], got["ToPort"], got["CidrIpv4"]) == ("tcp", 22, 22, "10.0.0.0/8")
     ranges = group(ec2, sg)["IpPermissions"][0]["IpRanges"]
     assert ranges == [{"CidrIp": "10.0.0.0/8", "Description": "bastion ssh"}]
+    # made equal to another rule of the group: refused, and nothing changes
+    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[tcp(23, "10.0.0.0/8")])
+    expect_error(ec2.modify_security_group_rules, "InvalidPermission.Duplicate", GroupId=sg,
+                 SecurityGroupRules=[{"SecurityGroupRuleId": rid, "SecurityGroupRule": {
+                     "IpProtocol": "tcp", "FromPort": 23, "ToPort": 23, "CidrIpv4": "10.0.0.0/8"}}])
+    got = ec2.describe_security_group_rules(SecurityGroupRuleIds=[rid])["SecurityGroupRules"][0]
+    assert (got["FromPort"], got["ToPort"]) == (22, 22)
     missing = random_id("sgr")
     err = expect_error(ec2.modify_security_group_rules, "InvalidSecurityGroupRuleId.NotFound", GroupId=sg,
                        SecurityGroupRules=[{"SecurityGroupRuleId": missing, "SecurityGroupRule": {
