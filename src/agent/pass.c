@@ -38,7 +38,6 @@ struct pass {
 	struct dp_plan plan;
 	struct strlist existing;  /* bh- namespaces at the start */
 	struct ns_pass *ns;
-	struct vpc_inputs inputs; /* what each VPC's plan is compiled from; none when count is 0 */
 	struct strlist dirty;     /* instances with something not in place at the start */
 	bool changed;
 	bool failed;
@@ -98,7 +97,6 @@ static void pass_release(struct pass *p)
 		strlist_release(&p->ns[i].nat_before);
 	}
 	free(p->ns);
-	vpc_inputs_release(&p->inputs);
 	dp_plan_release(&p->plan);
 	snapshot_release(&p->snap);
 	strlist_release(&p->existing);
@@ -288,17 +286,18 @@ static void create_links(struct pass *p)
 static void apply_nft(struct pass *p)
 {
 	struct buf err = BUF_INIT(NETNS_OUTPUT_MAX);
+	struct vpc_inputs inputs = { 0 };  /* what each VPC's plan is compiled from */
 	char text[1500];
 	size_t i;
 	bool changed;
 	int r;
 
 	/* without them the next early path compiles every VPC once */
-	if (vpc_inputs_build(&p->snap, &p->inputs) < 0)
+	if (vpc_inputs_build(&p->snap, &inputs) < 0)
 		log_event(LOG_LEVEL_WARN, "event=vpc_inputs_error error=\"%s\"", strerror(ENOMEM));
 	for (i = 0; i < p->plan.ns.count; i++) {
 		struct ns_pass *np = &p->ns[i];
-		const struct vpc_digest *inputs;
+		const struct vpc_digest *digest;
 
 		if (np->want->kind != NS_VPC || !np->compiled || !np->readable)
 			continue;
@@ -314,9 +313,9 @@ static void apply_nft(struct pass *p)
 			continue;
 		}
 		/* so the early path of the next revision compiles only what changed */
-		inputs = vpc_inputs_find(&p->inputs, &p->snap, np->want->vpc_id);
-		if (inputs)
-			nft_cache_note_inputs(&p->a->nft, np->want->name, inputs);
+		digest = vpc_inputs_find(&inputs, &p->snap, np->want->vpc_id);
+		if (digest)
+			nft_cache_note_inputs(&p->a->nft, np->want->name, digest);
 		if (err.len)
 			log_event(LOG_LEVEL_WARN, "event=nft_drift netns=%s first_error=\"%s\"", np->want->name, text);
 		/* a re-declaration for drift runs whether or not anything drifted */
@@ -339,6 +338,7 @@ static void apply_nft(struct pass *p)
 		if (r < 0)
 			log_event(LOG_LEVEL_DEBUG, "event=nft_record_stale netns=%s error=\"%s\"", np->want->name, text);
 	}
+	vpc_inputs_release(&inputs);
 	buf_release(&err);
 }
 
